@@ -1,0 +1,308 @@
+/* agent.c - fenghuo-agent: probes on a host, an outbox, an uplink to the collector.
+ *
+ * Each probe listed in probes/probes.c runs on its own libuv timer. What it emits goes
+ * through emit(): the body is wrapped in an envelope with the next seq of this origin
+ * and committed (fsync'd) to the outbox before anything is sent (delivery invariant 1);
+ * then the uplink is kicked. The uplink (common/uplink.c) does the rest: batches,
+ * acks, retransmission with backoff while the collector is away, oldest first.
+ *
+ * For tests and demos, --interval-ms overrides every probe's interval and --max-reports
+ * stops the probes once this origin has made report N, across restarts (the agent keeps
+ * running to deliver them). */
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+#include <zmq.h>
+
+#include "config.h"
+#include "err.h"
+#include "log.h"
+#include "nodeconf.h"
+#include "probe.h"
+#include "report.h"
+#include "store.h"
+#include "uplink.h"
+
+struct conf {
+    char path[FH_PATH_MAX];
+    char parent[256];
+    char data_dir[512];
+};
+
+#define K(name, type, field, req, def, help)                                             \
+    {"agent", name, type, offsetof(struct conf, field), sizeof(((struct conf *)0)->field), \
+     req, def, 0, 0, help}
+
+static const struct fh_config_key keys[] = {
+    K("path", FH_CONF_PATH, path, true, NULL,
+      "this host's path: division codes, unit code, host name, e.g. "
+      "320000/320100/320102/3132000001/web01"),
+    K("parent", FH_CONF_ENDPOINT, parent, true, NULL,
+      "the collector this agent reports to, e.g. tcp://10.1.2.3:7102"),
+    K("data_dir", FH_CONF_STRING, data_dir, true, NULL,
+      "directory of the agent's LMDB outbox"),
+};
+
+#define MAX_PROBES 16
+
+struct running_probe {
+    const struct fh_probe *probe;
+    void *conf;
+    void *state;
+    uint32_t interval_s;
+    uv_timer_t timer;
+    struct agent *agent;
+};
+
+struct agent {
+    struct conf conf;
+    struct fh_nodeconf nc;
+    uv_loop_t *loop;
+    void *zctx;
+    struct fh_store *st;
+    struct fh_uplink *up;
+    uint64_t ctr[FH_CTR_COUNT];
+    struct running_probe probes[MAX_PROBES];
+    size_t nprobes;
+    uint64_t interval_ms_override;
+    uint64_t max_reports;    /* 0: no limit; else the last seq this origin makes */
+    struct fh_probe_sink sink;
+    uv_timer_t flush;
+    uv_signal_t sigterm, sigint;
+};
+
+static void stop_probes(struct agent *a)
+{
+    for (size_t i = 0; i < a->nprobes; i++)
+        uv_timer_stop(&a->probes[i].timer);
+}
+
+static int emit(struct fh_probe_sink *sink, Fh__Kind kind, const ProtobufCMessage *body)
+{
+    struct agent *a = sink->agent;
+    if (a->max_reports && fh_store_next_seq(a->st) > a->max_reports) {
+        stop_probes(a);
+        return 0;
+    }
+    uint8_t *buf;
+    size_t len;
+    uint64_t seq = fh_store_next_seq(a->st);
+    int err = fh_report_encode(a->conf.path, seq, fh_now_us(), kind, body, &buf, &len);
+    if (err)
+        return err;
+    err = fh_store_put_own(a->st, seq, buf, len);
+    free(buf);
+    if (err) {
+        fh_log(FH_LOG_ERROR, "cannot keep a %s report: %s", fh_kind_name(kind),
+               fh_strerror(err));
+        return err;
+    }
+    a->ctr[FH_CTR_GENERATED]++;
+    if (a->max_reports && seq >= a->max_reports) {
+        fh_log(FH_LOG_INFO, "made report %llu (--max-reports): probes stop, delivery goes on",
+               (unsigned long long)seq);
+        stop_probes(a);
+    }
+    fh_uplink_kick(a->up);
+    return 0;
+}
+
+static void on_probe_timer(uv_timer_t *t)
+{
+    struct running_probe *rp = t->data;
+    int err = rp->probe->collect(rp->state, &rp->agent->sink);
+    if (err)
+        fh_log(FH_LOG_WARN, "probe %s: %s", rp->probe->name, fh_strerror(err));
+}
+
+static void on_flush(uv_timer_t *t)
+{
+    struct agent *a = t->data;
+    fh_store_flush_counters(a->st, a->ctr);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    struct agent *a = s->data;
+    fh_log(FH_LOG_INFO, "signal %d: stopping", signum);
+    uv_stop(a->loop);
+}
+
+/* Config tables: the agent's own, the shared node keys, one per probe. */
+static int load_conf(struct agent *a, const char *file, bool print)
+{
+    struct fh_config_table tables[MAX_PROBES + 2];
+    size_t n = 0;
+    tables[n++] = (struct fh_config_table){keys, sizeof keys / sizeof keys[0], &a->conf};
+    tables[n++] = fh_nodeconf_table(&a->nc);
+    for (size_t i = 0; fh_probes[i] && i < MAX_PROBES; i++) {
+        struct running_probe *rp = &a->probes[a->nprobes++];
+        rp->probe = fh_probes[i];
+        if (!(rp->conf = calloc(1, fh_probes[i]->conf_size ? fh_probes[i]->conf_size : 1)))
+            return FH_ENOMEM;
+        tables[n++] = (struct fh_config_table){fh_probes[i]->keys, fh_probes[i]->nkeys,
+                                               rp->conf};
+    }
+    if (print) {
+        fh_config_print(stdout, tables, n);
+        return 0;
+    }
+    char err[512];
+    if (fh_config_load(file, tables, n, err, sizeof err) != 0 ||
+        fh_nodeconf_apply(&a->nc, file, a->conf.path, err, sizeof err) != 0) {
+        fprintf(stderr, "fenghuo-agent: %s\n", err);
+        return FH_ECONFIG;
+    }
+    return 0;
+}
+
+static int start_probes(struct agent *a)
+{
+    a->sink = (struct fh_probe_sink){.emit = emit, .agent = a};
+    size_t started = 0;
+    for (size_t i = 0; i < a->nprobes; i++) {
+        struct running_probe *rp = &a->probes[i];
+        rp->agent = a;
+        int err = rp->probe->init(rp->conf, &rp->state, &rp->interval_s);
+        if (err == FH_ENOTFOUND) {
+            fh_log(FH_LOG_INFO, "probe %s: disabled", rp->probe->name);
+            continue;
+        }
+        if (err) {
+            fh_log(FH_LOG_ERROR, "probe %s: cannot start: %s", rp->probe->name,
+                   fh_strerror(err));
+            return err;
+        }
+        uint64_t ms = a->interval_ms_override ? a->interval_ms_override
+                                              : (uint64_t)rp->interval_s * 1000u;
+        uv_timer_init(a->loop, &rp->timer);
+        rp->timer.data = rp;
+        uv_timer_start(&rp->timer, on_probe_timer, 0, ms);
+        fh_log(FH_LOG_INFO, "probe %s: every %llu ms", rp->probe->name,
+               (unsigned long long)ms);
+        started++;
+    }
+    return 0;
+}
+
+static int run(struct agent *a)
+{
+    int err = fh_store_open(a->conf.data_dir, (size_t)a->nc.map_size_mb, 0, &a->st);
+    if (err)
+        return err;
+    fh_store_load_counters(a->st, a->ctr);
+    char started[32];
+    snprintf(started, sizeof started, "%llu", (unsigned long long)fh_now_us());
+    if ((err = fh_store_meta_set(a->st, "path", a->conf.path)) ||
+        (err = fh_store_meta_set(a->st, "role", "agent")) ||
+        (err = fh_store_meta_set(a->st, "parent", a->conf.parent)) ||
+        (err = fh_store_meta_set(a->st, "started_us", started)))
+        return err;
+    struct fh_uplink_opts uo = fh_nodeconf_uplink(&a->nc, a->conf.parent, a->conf.path,
+                                                  FH__ROLE__ROLE_AGENT,
+                                                  "fenghuo-agent " FH_VERSION);
+    if ((err = fh_uplink_start(a->loop, a->zctx, a->st, &uo, a->ctr, &a->up)))
+        return err;
+    if ((err = start_probes(a)))
+        return err;
+    uv_timer_init(a->loop, &a->flush);
+    a->flush.data = a;
+    uv_timer_start(&a->flush, on_flush, 5000, 5000);
+    uv_signal_init(a->loop, &a->sigterm);
+    uv_signal_init(a->loop, &a->sigint);
+    a->sigterm.data = a->sigint.data = a;
+    uv_signal_start(&a->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&a->sigint, on_signal, SIGINT);
+    fh_log(FH_LOG_INFO, "agent %s reporting to %s; next seq %llu, %llu reports waiting",
+           a->conf.path, a->conf.parent, (unsigned long long)fh_store_next_seq(a->st),
+           (unsigned long long)fh_store_outbox_depth(a->st));
+    uv_run(a->loop, UV_RUN_DEFAULT);
+    return 0;
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: fenghuo-agent -c CONFIG [--interval-ms MS] [--max-reports N]\n"
+               "       fenghuo-agent --print-config\n"
+               "       fenghuo-agent --version\n"
+               "  --interval-ms MS  run every probe every MS milliseconds (tests, demos)\n"
+               "  --max-reports N   stop probing once this origin made report N; keep delivering\n");
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end || s[0] == '-')
+        return false;
+    *out = v;
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    struct agent a = {0};
+    const char *file = NULL;
+    bool print = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+            file = argv[++i];
+        } else if (strcmp(argv[i], "--interval-ms") == 0 && i + 1 < argc) {
+            if (!parse_u64(argv[++i], &a.interval_ms_override) || !a.interval_ms_override) {
+                fprintf(stderr, "fenghuo-agent: --interval-ms needs a positive number\n");
+                return 1;
+            }
+        } else if (strcmp(argv[i], "--max-reports") == 0 && i + 1 < argc) {
+            if (!parse_u64(argv[++i], &a.max_reports)) {
+                fprintf(stderr, "fenghuo-agent: --max-reports needs a number\n");
+                return 1;
+            }
+        } else if (strcmp(argv[i], "--print-config") == 0) {
+            print = true;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("fenghuo-agent %s\n", FH_VERSION);
+            return 0;
+        } else {
+            usage(stderr);
+            return 1;
+        }
+    }
+    if (!file && !print) {
+        usage(stderr);
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    int err = load_conf(&a, file, print);
+    if (err || print)
+        goto out;
+    a.loop = uv_default_loop();
+    a.zctx = zmq_ctx_new();
+    if ((err = run(&a)))
+        fh_log(FH_LOG_ERROR, "cannot start: %s", fh_strerror(err));
+    if (a.st)
+        fh_store_flush_counters(a.st, a.ctr);
+    fh_uplink_stop(a.up);
+    uv_walk(a.loop, close_walk, NULL);
+    uv_run(a.loop, UV_RUN_DEFAULT);
+    fh_store_close(a.st);
+    zmq_ctx_term(a.zctx);
+    uv_loop_close(a.loop);
+    fh_log(FH_LOG_INFO, "stopped");
+out:
+    for (size_t i = 0; i < a.nprobes; i++) {
+        if (a.probes[i].state)
+            a.probes[i].probe->destroy(a.probes[i].state);
+        free(a.probes[i].conf);
+    }
+    return err ? 1 : 0;
+}

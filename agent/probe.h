@@ -1,0 +1,45 @@
+/* probe.h - what a probe is, and how it hands the agent a report.
+ *
+ * A probe is one file under agent/probes/ that fills in one const struct fh_probe and
+ * is listed once in agent/probes/probes.c. The agent:
+ *   1. adds the probe's config keys (its own INI section) to the config it loads,
+ *      into a zeroed buffer of conf_size bytes;
+ *   2. calls init(conf, &state, &interval_s) once; a probe that is disabled in its
+ *      config returns FH_ENOTFOUND and is skipped;
+ *   3. calls collect(state, sink) every interval_s seconds on the agent's loop; collect
+ *      builds body messages and passes each to sink->emit(), which encodes the body,
+ *      wraps it in an Envelope with the next seq and commits it to the outbox before
+ *      returning (the body is not kept: the probe frees what it built);
+ *   4. calls destroy(state) at exit.
+ * collect must return quickly (bounded work); it returns 0 or a negative FH_E*. */
+#ifndef FH_PROBE_H
+#define FH_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "config.h"
+#include "fenghuo.pb-c.h"
+
+struct fh_probe_sink {
+    /* Commit one report of the given kind. Returns 0 or a negative FH_E*. */
+    int (*emit)(struct fh_probe_sink *sink, Fh__Kind kind, const ProtobufCMessage *body);
+    void *agent;
+};
+
+struct fh_probe {
+    const char *name;                      /* also its config section */
+    const struct fh_config_key *keys;      /* its section's keys */
+    size_t nkeys;
+    size_t conf_size;                      /* bytes of its config struct */
+    int (*init)(const void *conf, void **state, uint32_t *interval_s);
+    int (*collect)(void *state, struct fh_probe_sink *sink);
+    void (*destroy)(void *state);
+};
+
+/* The list, NULL-terminated (agent/probes/probes.c). */
+extern const struct fh_probe *const fh_probes[];
+
+#endif

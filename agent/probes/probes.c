@@ -1,0 +1,12 @@
+/* probes.c - the one list of the agent's probes.
+ *
+ * To add a probe: define its struct fh_probe in its own file, declare it in probes.h and
+ * list it here. The agent initialises probes in this order. */
+#include "probes.h"
+
+#include <stddef.h>
+
+const struct fh_probe *const fh_probes[] = {
+    &fh_probe_health,
+    NULL,
+};

@@ -1,0 +1,189 @@
+/* ctl.c - fenghuo-ctl: the operator's tool.
+ *
+ *   fenghuo-ctl [-c CONFIG | -d DATA_DIR] [--json] status
+ *   fenghuo-ctl [-c CONFIG | -d DATA_DIR] [--json] units
+ *   fenghuo-ctl [-c CONFIG | -d DATA_DIR] export --jsonl
+ *
+ * Each command builds its JSON document (ctl_view.c); --json prints it, otherwise it is
+ * rendered here as a few aligned lines for a person. -c reads data_dir from the
+ * [collector] or [agent] section of a node's config file. */
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "err.h"
+#include "log.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: fenghuo-ctl [-c CONFIG | -d DATA_DIR] [--json] COMMAND\n"
+            "commands:\n"
+            "  status          node path and tier, parent link, outbox, children, counters\n"
+            "  units           units and hosts under this node with their latest health\n"
+            "  export --jsonl  every stored report, one JSON object per line\n"
+            "options:\n"
+            "  -c CONFIG       a collector's or agent's config file (for its data_dir)\n"
+            "  -d DATA_DIR     the node's data directory\n"
+            "  --json          print the command's JSON document instead of text\n");
+}
+
+static int find_data_dir(void *user, const char *section, const char *name,
+                         const char *value)
+{
+    if ((strcmp(section, "collector") == 0 || strcmp(section, "agent") == 0) &&
+        strcmp(name, "data_dir") == 0)
+        snprintf(user, 512, "%s", value);
+    return 1;
+}
+
+static const char *when(json_int_t us, char *buf, size_t len)
+{
+    if (us <= 0)
+        return "never";
+    time_t t = (time_t)(us / 1000000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+    return buf;
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "-";
+}
+
+static json_int_t jint(json_t *o, const char *k)
+{
+    return json_integer_value(json_object_get(o, k));
+}
+
+static double jnum(json_t *o, const char *k)
+{
+    return json_number_value(json_object_get(o, k));
+}
+
+static void print_status(json_t *s)
+{
+    char b1[32];
+    printf("node      %s (%s, %s)\n", jstr(s, "path"), jstr(s, "tier"), jstr(s, "role"));
+    if (json_is_string(json_object_get(s, "listen")) && *jstr(s, "listen"))
+        printf("listen    %s\n", jstr(s, "listen"));
+    const char *parent = jstr(s, "parent");
+    if (*parent && strcmp(parent, "-") != 0)
+        printf("parent    %s, last ack %s (%.1f s ago)\n", parent,
+               when(jint(s, "parent_last_ack_us"), b1, sizeof b1),
+               jnum(s, "parent_last_ack_age_s"));
+    else
+        printf("parent    none (top tier)\n");
+    printf("outbox    %lld waiting, %lld dead letters\n", (long long)jint(s, "outbox_depth"),
+           (long long)jint(s, "dead_letters"));
+    printf("stored    %lld reports\n", (long long)jint(s, "reports_stored"));
+    json_t *children = json_object_get(s, "children"), *c;
+    size_t i;
+    printf("children  %zu\n", json_array_size(children));
+    json_array_foreach(children, i, c)
+        printf("  %-48s %-9s last seen %5.1f s ago, %lld received, %lld waiting there\n",
+               jstr(c, "path"), jstr(c, "role"), jnum(c, "last_seen_age_s"),
+               (long long)jint(c, "reports_received"), (long long)jint(c, "outbox_depth"));
+    printf("counters ");
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(s, "counters"), k, v)
+        if (json_integer_value(v))
+            printf(" %s=%lld", k, (long long)json_integer_value(v));
+    printf("\nrefused   %lld inputs in all\n", (long long)jint(s, "refused_total"));
+}
+
+static void print_units(json_t *u)
+{
+    printf("scope %s: %lld units, %lld hosts, %lld stale\n", jstr(u, "scope"),
+           (long long)jint(u, "units_total"), (long long)jint(u, "hosts_total"),
+           (long long)jint(u, "hosts_stale"));
+    json_t *unit, *h;
+    size_t i, j;
+    json_array_foreach(json_object_get(u, "units"), i, unit) {
+        printf("%s  (%lld hosts, %lld stale)\n", jstr(unit, "unit"),
+               (long long)jint(unit, "hosts_total"), (long long)jint(unit, "hosts_stale"));
+        json_array_foreach(json_object_get(unit, "hosts"), j, h)
+            printf("  %-20s %s seen %6.1f s ago  cpu %5.1f%%  mem %5.1f%%  disk %5.1f%%  "
+                   "load %.2f\n", jstr(h, "hostname"),
+                   json_is_true(json_object_get(h, "stale")) ? "STALE" : "ok   ",
+                   jnum(h, "last_seen_age_s"), jnum(h, "cpu_pct"), jnum(h, "mem_used_pct"),
+                   jnum(h, "disk_max_used_pct"), jnum(h, "load1"));
+    }
+}
+
+int main(int argc, char **argv)
+{
+    char data_dir[512] = "";
+    const char *cmd = NULL;
+    bool json = false, jsonl = false;
+    fh_log_init("fenghuo-ctl", FH_LOG_WARN);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-d") == 0 && i + 1 < argc) {
+            snprintf(data_dir, sizeof data_dir, "%s", argv[++i]);
+        } else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+            const char *file = argv[++i];
+            int rc = ini_parse(file, find_data_dir, data_dir);
+            if (rc != 0 || !data_dir[0]) {
+                fprintf(stderr, "fenghuo-ctl: %s: %s\n", file,
+                        rc < 0 ? "cannot read the file" : "no data_dir in it");
+                return 1;
+            }
+        } else if (strcmp(argv[i], "--json") == 0) {
+            json = true;
+        } else if (strcmp(argv[i], "--jsonl") == 0) {
+            jsonl = true;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (!cmd && argv[i][0] != '-') {
+            cmd = argv[i];
+        } else {
+            usage(stderr);
+            return 1;
+        }
+    }
+    if (!cmd || !data_dir[0]) {
+        usage(stderr);
+        return 1;
+    }
+    if (strcmp(cmd, "status") != 0 && strcmp(cmd, "units") != 0 &&
+        strcmp(cmd, "export") != 0) {
+        fprintf(stderr, "fenghuo-ctl: unknown command \"%s\"\n", cmd);
+        usage(stderr);
+        return 1;
+    }
+    struct fh_store *st;
+    int err = fh_store_open(data_dir, 0, FH_STORE_READONLY, &st);
+    if (err) {
+        fprintf(stderr, "fenghuo-ctl: no fenghuo store in %s: %s\n", data_dir,
+                fh_strerror(err));
+        return 1;
+    }
+    int rc = 0;
+    if (strcmp(cmd, "export") == 0) {
+        (void)jsonl; /* JSON lines is the one export format */
+        rc = fh_ctl_export(st, stdout) ? 1 : 0;
+    } else {
+        json_t *doc = strcmp(cmd, "status") == 0 ? fh_ctl_status(st) : fh_ctl_units(st);
+        if (!doc) {
+            rc = 1;
+        } else if (json) {
+            json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10));
+            putchar('\n');
+        } else if (strcmp(cmd, "status") == 0) {
+            print_status(doc);
+        } else {
+            print_units(doc);
+        }
+        json_decref(doc);
+    }
+    fh_store_close(st);
+    return rc;
+}

@@ -1,0 +1,320 @@
+/* pipeline.c - the collector's receive path, in the order DESIGN.md gives it.
+ *
+ * A message from a child is [routing id][HELLO][report]...: the HELLO names the sender
+ * and its batch. Each report part gets a verdict:
+ *   decode      size bound, envelope, version, valid origin path, known kind   -> REFUSED
+ *   scope       origin inside this collector's scope and inside the sender's path -> REFUSED
+ *   body        decodes as the message its kind names                          -> REFUSED
+ *   dedup+store fh_store_accept(): STORED, DUPLICATE, or RETRY for a seq gap
+ * Every refusal is counted under its reason and logged at most once a minute per reason.
+ * Messages without a valid HELLO cannot be answered and are only counted.
+ *
+ * The store transaction of a round is opened at the first message and committed in
+ * on_round_end, with the senders' "last seen" and the counters; only then are the acks
+ * sent. If the commit fails (map or disk full), every STORED verdict of the round becomes
+ * RETRY: the children keep their copies and send them again later. */
+#include "pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "log.h"
+#include "path.h"
+#include "report.h"
+
+#define MAX_ROUTING_ID 256
+
+struct pending {
+    uint8_t rid[MAX_ROUTING_ID];
+    size_t rid_len;
+    uint64_t batch;
+    uint32_t n;
+    uint8_t verdicts[FH_MAX_BATCH];
+};
+
+struct fh_pipeline {
+    char scope[FH_PATH_MAX];
+    bool relay;
+    struct fh_store *st;
+    uint64_t *ctr;
+    uint64_t tally[FH_CTR_COUNT];    /* this round's counts, applied on commit */
+    struct fh_txn *txn;
+    bool store_failed;
+    struct pending pend[FH_LINK_MSGS_PER_ROUND];
+    size_t npend;
+    uint64_t stored_since;
+    bool dirty;
+    struct fh_log_limit lim[FH_CTR_COUNT];
+    Fh__Verdict scratch[FH_MAX_BATCH];
+};
+
+int fh_pipeline_new(const struct fh_pipeline_opts *o, struct fh_pipeline **out)
+{
+    if (!fh_path_valid(o->scope))
+        return FH_EINVAL;
+    struct fh_pipeline *p = calloc(1, sizeof *p);
+    if (!p)
+        return FH_ENOMEM;
+    snprintf(p->scope, sizeof p->scope, "%s", o->scope);
+    p->relay = o->relay;
+    p->st = o->st;
+    p->ctr = o->counters;
+    *out = p;
+    return 0;
+}
+
+void fh_pipeline_free(struct fh_pipeline *p)
+{
+    if (!p)
+        return;
+    fh_txn_abort(p->txn);
+    free(p);
+}
+
+/* Count a refusal, apply it at once (it is not undone by a failed commit). */
+static void refuse(struct fh_pipeline *p, enum fh_counter why, const char *from,
+                   const char *detail)
+{
+    p->ctr[why]++;
+    p->dirty = true;
+    fh_log_limited(&p->lim[why], 60, FH_LOG_WARN, "refused input (%s) from %s: %s",
+                   fh_counter_name(why), from, detail);
+}
+
+static bool ensure_txn(struct fh_pipeline *p)
+{
+    if (p->txn)
+        return true;
+    if (p->store_failed)
+        return false;
+    int err = fh_txn_begin(p->st, true, &p->txn);
+    if (err) {
+        fh_log(FH_LOG_ERROR, "pipeline: cannot begin a store transaction: %s",
+               fh_strerror(err));
+        p->store_failed = true;
+        return false;
+    }
+    return true;
+}
+
+/* The verdict for one report part. */
+static Fh__Verdict judge(struct fh_pipeline *p, const char *sender, const uint8_t *buf,
+                         size_t len)
+{
+    Fh__Envelope *env = NULL;
+    ProtobufCMessage *body = NULL;
+    enum fh_counter why;
+    Fh__Verdict v = FH__VERDICT__VERDICT_REFUSED;
+    if (fh_report_decode(buf, len, &env, &why) != 0) {
+        refuse(p, why, sender, "report does not decode or fails its checks");
+        return v;
+    }
+    if (env->kind == FH__KIND__KIND_HELLO || env->kind == FH__KIND__KIND_ACK ||
+        env->seq == 0) {
+        refuse(p, FH_CTR_REFUSED_KIND, sender, "link message or seq 0 where a report belongs");
+        goto out;
+    }
+    if (!fh_path_within(p->scope, env->origin) || !fh_path_within(sender, env->origin)) {
+        refuse(p, FH_CTR_REFUSED_SCOPE, sender, env->origin);
+        goto out;
+    }
+    if (fh_report_body(env, &body) != 0) {
+        refuse(p, FH_CTR_REFUSED_MALFORMED, sender, "body does not decode for its kind");
+        goto out;
+    }
+    if (!ensure_txn(p)) {
+        v = FH__VERDICT__VERDICT_RETRY;
+        goto out;
+    }
+    struct fh_report_ref ref = {.origin = env->origin, .seq = env->seq,
+                                .keep_latest = env->kind == FH__KIND__KIND_HEALTH,
+                                .bytes = buf, .len = len};
+    int err = fh_store_accept(p->txn, &ref, p->relay);
+    switch (err) {
+    case 0:
+        v = FH__VERDICT__VERDICT_STORED;
+        p->tally[FH_CTR_STORED]++;
+        break;
+    case FH_EDUP:
+        v = FH__VERDICT__VERDICT_DUPLICATE;
+        p->tally[FH_CTR_DUPLICATE]++;
+        break;
+    case FH_EORDER:
+        v = FH__VERDICT__VERDICT_RETRY;
+        p->tally[FH_CTR_GAP]++;
+        break;
+    default:
+        /* The transaction is unusable: nothing of this round can be stored. */
+        fh_log(FH_LOG_ERROR, "pipeline: store: %s; not acknowledging this round",
+               fh_strerror(err));
+        fh_txn_abort(p->txn);
+        p->txn = NULL;
+        p->store_failed = true;
+        v = FH__VERDICT__VERDICT_RETRY;
+    }
+out:
+    if (body)
+        protobuf_c_message_free_unpacked(body, NULL);
+    fh__envelope__free_unpacked(env, NULL);
+    return v;
+}
+
+/* Decode the HELLO part: the sender must be a valid path strictly inside the scope. */
+static Fh__Hello *read_hello(struct fh_pipeline *p, const zmq_msg_t *part, char *sender)
+{
+    Fh__Envelope *env = NULL;
+    ProtobufCMessage *body = NULL;
+    enum fh_counter why;
+    if (fh_report_decode(zmq_msg_data((zmq_msg_t *)part), zmq_msg_size((zmq_msg_t *)part),
+                         &env, &why) != 0) {
+        refuse(p, why == FH_CTR_REFUSED_VERSION ? why : FH_CTR_REFUSED_HELLO, "?",
+               "first part is not a valid envelope");
+        return NULL;
+    }
+    if (env->kind != FH__KIND__KIND_HELLO || fh_report_body(env, &body) != 0) {
+        refuse(p, FH_CTR_REFUSED_HELLO, env->origin, "first part is not a HELLO");
+    } else if (!fh_path_within(p->scope, env->origin) || strcmp(p->scope, env->origin) == 0) {
+        refuse(p, FH_CTR_REFUSED_SCOPE, env->origin, "sender is outside this scope");
+    } else {
+        snprintf(sender, FH_PATH_MAX, "%s", env->origin);
+        fh__envelope__free_unpacked(env, NULL);
+        return (Fh__Hello *)body;
+    }
+    if (body)
+        protobuf_c_message_free_unpacked(body, NULL);
+    fh__envelope__free_unpacked(env, NULL);
+    return NULL;
+}
+
+void fh_pipeline_on_message(struct fh_link *l, zmq_msg_t *parts, size_t n, bool truncated,
+                            void *arg)
+{
+    struct fh_pipeline *p = arg;
+    char sender[FH_PATH_MAX];
+    if (truncated) {
+        refuse(p, FH_CTR_REFUSED_TOOMANY, "?", "message has too many parts");
+        return;
+    }
+    if (n < 2 || zmq_msg_size(&parts[0]) > MAX_ROUTING_ID) {
+        refuse(p, FH_CTR_REFUSED_HELLO, "?", "message without a HELLO part");
+        return;
+    }
+    Fh__Hello *hello = read_hello(p, &parts[1], sender);
+    if (!hello)
+        return;
+    if (p->npend == FH_LINK_MSGS_PER_ROUND)
+        fh_pipeline_on_round_end(l, p);   /* never happens with the link's bound */
+    struct pending *pd = &p->pend[p->npend++];
+    pd->rid_len = zmq_msg_size(&parts[0]);
+    memcpy(pd->rid, zmq_msg_data(&parts[0]), pd->rid_len);
+    pd->batch = hello->batch;
+    pd->n = (uint32_t)(n - 2);
+    for (size_t i = 2; i < n; i++)
+        pd->verdicts[i - 2] = (uint8_t)judge(p, sender, zmq_msg_data(&parts[i]),
+                                             zmq_msg_size(&parts[i]));
+    if (ensure_txn(p)) {
+        struct fh_child c = {.last_seen_us = fh_now_us(), .reports = n - 2,
+                             .outbox_depth = hello->outbox_depth,
+                             .dead_letters = hello->dead_letters, .role = hello->role};
+        c.first_seen_us = c.last_seen_us;
+        snprintf(c.software, sizeof c.software, "%s", hello->software);
+        if (fh_store_child_seen(p->txn, sender, &c) != 0) {
+            fh_txn_abort(p->txn);
+            p->txn = NULL;
+            p->store_failed = true;
+        }
+    }
+    protobuf_c_message_free_unpacked(&hello->base, NULL);
+}
+
+static void send_ack(struct fh_pipeline *p, struct fh_link *l, const struct pending *pd)
+{
+    Fh__Ack ack = FH__ACK__INIT;
+    ack.batch = pd->batch;
+    ack.n_verdicts = pd->n;
+    ack.verdicts = p->scratch;
+    for (uint32_t i = 0; i < pd->n; i++)
+        p->scratch[i] = (Fh__Verdict)pd->verdicts[i];
+    ack.credit = FH_MAX_BATCH;
+    ack.receiver_time_us = fh_now_us();
+    ack.receiver = p->scope;
+    uint8_t *buf;
+    size_t len;
+    if (fh_report_encode(p->scope, 0, ack.receiver_time_us, FH__KIND__KIND_ACK, &ack.base,
+                         &buf, &len) != 0)
+        return;
+    struct iovec iov[2] = {{.iov_base = (void *)pd->rid, .iov_len = pd->rid_len},
+                           {.iov_base = buf, .iov_len = len}};
+    if (fh_link_send(l, iov, 2) != 0)
+        fh_log(FH_LOG_DEBUG, "pipeline: ack for batch %llu not sent (child gone)",
+               (unsigned long long)pd->batch);
+    free(buf);
+}
+
+void fh_pipeline_on_round_end(struct fh_link *l, void *arg)
+{
+    struct fh_pipeline *p = arg;
+    int err = 0;
+    uint64_t next[FH_CTR_COUNT];
+    for (int i = 0; i < FH_CTR_COUNT; i++)
+        next[i] = p->ctr[i] + p->tally[i];
+    if (p->txn) {
+        err = fh_store_save_counters(p->txn, next);
+        if (err)
+            fh_txn_abort(p->txn);
+        else
+            err = fh_txn_commit(p->txn);
+        p->txn = NULL;
+    }
+    if (err || p->store_failed) {
+        /* Nothing of this round is stored: ask for everything again. */
+        uint64_t retried = 0;
+        for (size_t i = 0; i < p->npend; i++)
+            for (uint32_t j = 0; j < p->pend[i].n; j++)
+                if (p->pend[i].verdicts[j] == FH__VERDICT__VERDICT_STORED) {
+                    p->pend[i].verdicts[j] = FH__VERDICT__VERDICT_RETRY;
+                    retried++;
+                }
+        p->ctr[FH_CTR_STORE_FULL]++;
+        p->dirty = true;
+        fh_log_limited(&p->lim[FH_CTR_STORE_FULL], 10, FH_LOG_ERROR,
+                       "STORE FULL OR FAILING (%s): not acknowledging %llu reports; children "
+                       "keep them and will resend", fh_strerror(err ? err : FH_ESTORE),
+                       (unsigned long long)retried);
+    } else {
+        memcpy(p->ctr, next, sizeof next);
+        p->stored_since += p->tally[FH_CTR_STORED];
+    }
+    memset(p->tally, 0, sizeof p->tally);
+    for (size_t i = 0; i < p->npend; i++)
+        send_ack(p, l, &p->pend[i]);
+    p->npend = 0;
+    p->store_failed = false;
+}
+
+void fh_pipeline_on_event(struct fh_link *l, int event, int value, void *arg)
+{
+    struct fh_pipeline *p = arg;
+    (void)l;
+    (void)value;
+    /* On a ROUTER a protocol failure (an oversized frame, garbage instead of ZMTP) ends
+     * the connection: libzmq reports it as a failed handshake or a disconnect. */
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
+        event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        refuse(p, FH_CTR_LINK_DROPPED, "a connection", "transport handshake failed");
+}
+
+uint64_t fh_pipeline_take_stored(struct fh_pipeline *p)
+{
+    uint64_t n = p->stored_since;
+    p->stored_since = 0;
+    return n;
+}
+
+bool fh_pipeline_take_dirty(struct fh_pipeline *p)
+{
+    bool d = p->dirty;
+    p->dirty = false;
+    return d;
+}

@@ -1,0 +1,38 @@
+/* pipeline.h - what a collector does with what its children send.
+ *
+ * receive -> decode (bounded) -> check scope -> dedup -> store with relay duty -> ack,
+ * for every kind of report, in that order, in pipeline.c. One store transaction per
+ * round of received messages (link.h), committed before any ack of that round is sent. */
+#ifndef FH_PIPELINE_H
+#define FH_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "link.h"
+#include "store.h"
+
+struct fh_pipeline;
+
+struct fh_pipeline_opts {
+    const char *scope;        /* this collector's scope path */
+    bool relay;               /* has a parent: every stored report owes a relay */
+    struct fh_store *st;
+    uint64_t *counters;       /* FH_CTR_COUNT, owned by the caller */
+};
+
+int fh_pipeline_new(const struct fh_pipeline_opts *o, struct fh_pipeline **out);
+void fh_pipeline_free(struct fh_pipeline *p);
+
+/* The link callbacks: pass p as their arg. on_round_end commits and sends the acks. */
+void fh_pipeline_on_message(struct fh_link *l, zmq_msg_t *parts, size_t n, bool truncated,
+                            void *p);
+void fh_pipeline_on_round_end(struct fh_link *l, void *p);
+void fh_pipeline_on_event(struct fh_link *l, int event, int value, void *p);
+
+/* Reports newly stored since the last call (the caller kicks its uplink when > 0). */
+uint64_t fh_pipeline_take_stored(struct fh_pipeline *p);
+/* True when counters changed since they were last saved; clears the flag. */
+bool fh_pipeline_take_dirty(struct fh_pipeline *p);
+
+#endif

@@ -1,0 +1,76 @@
+/* nodeconf.c - the [store], [relay] and [log] keys shared by every node. */
+#include "nodeconf.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "log.h"
+#include "report.h"
+
+#define K(sec, name, type, field, def, min, max, help)                                    \
+    {sec, name, type, offsetof(struct fh_nodeconf, field),                                \
+     sizeof(((struct fh_nodeconf *)0)->field), false, def, min, max, help}
+
+static const struct fh_config_key keys[] = {
+    K("store", "map_size_mb", FH_CONF_INT, map_size_mb, "1024", 16, 1 << 24,
+      "largest size the LMDB store may reach, in MiB (sparse: disk is used as data grows)"),
+    K("relay", "batch_max", FH_CONF_INT, batch_max, "256", 1, FH_MAX_BATCH,
+      "reports per message sent to the parent"),
+    K("relay", "window", FH_CONF_INT, window, "4096", 1, 1 << 20,
+      "reports in flight to the parent before waiting for acks (>= batch_max)"),
+    K("relay", "retry_min_ms", FH_CONF_INT, retry_min_ms, "1000", 10, 3600000,
+      "first retransmission timeout; doubles on each failure"),
+    K("relay", "retry_max_ms", FH_CONF_INT, retry_max_ms, "30000", 10, 86400000,
+      "longest wait between two attempts while the parent is unreachable"),
+    K("relay", "heartbeat_ms", FH_CONF_INT, heartbeat_ms, "10000", 100, 3600000,
+      "send a heartbeat when nothing else went to the parent for this long"),
+    K("log", "level", FH_CONF_STRING, log_level, "info", 0, 0,
+      "lowest level logged: debug, info, warn, error"),
+};
+
+struct fh_config_table fh_nodeconf_table(struct fh_nodeconf *nc)
+{
+    return (struct fh_config_table){keys, sizeof keys / sizeof keys[0], nc};
+}
+
+int fh_nodeconf_apply(const struct fh_nodeconf *nc, const char *file, const char *name,
+                      char *err, size_t err_len)
+{
+    enum fh_log_level lvl;
+    if (fh_log_level_parse(nc->log_level, &lvl) != 0) {
+        snprintf(err, err_len, "%s: log.level: \"%s\" is not debug, info, warn or error",
+                 file, nc->log_level);
+        return FH_ECONFIG;
+    }
+    if (nc->window < nc->batch_max) {
+        snprintf(err, err_len, "%s: relay.window: %lld is smaller than relay.batch_max %lld",
+                 file, (long long)nc->window, (long long)nc->batch_max);
+        return FH_ECONFIG;
+    }
+    if (nc->retry_max_ms < nc->retry_min_ms) {
+        snprintf(err, err_len, "%s: relay.retry_max_ms: %lld is smaller than "
+                 "relay.retry_min_ms %lld", file, (long long)nc->retry_max_ms,
+                 (long long)nc->retry_min_ms);
+        return FH_ECONFIG;
+    }
+    fh_log_init(name, lvl);
+    return 0;
+}
+
+struct fh_uplink_opts fh_nodeconf_uplink(const struct fh_nodeconf *nc, const char *endpoint,
+                                         const char *self_path, int role,
+                                         const char *software)
+{
+    return (struct fh_uplink_opts){
+        .endpoint = endpoint,
+        .self_path = self_path,
+        .role = role,
+        .software = software,
+        .batch_max = (uint32_t)nc->batch_max,
+        .window = (uint32_t)nc->window,
+        .retry_min_ms = (uint32_t)nc->retry_min_ms,
+        .retry_max_ms = (uint32_t)nc->retry_max_ms,
+        .heartbeat_ms = (uint32_t)nc->heartbeat_ms,
+    };
+}

@@ -1,0 +1,116 @@
+/* report.c - envelope encoding and the checks every received part goes through.
+ *
+ * The kind table maps each Kind to its body's protobuf-c descriptor; it is the one place
+ * a new kind is added. Decoding checks the cheapest things first (size, then version,
+ * path and kind) so garbage costs little. */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "path.h"
+
+static const struct {
+    const char *name;
+    const ProtobufCMessageDescriptor *body;
+} kinds[] = {
+    [FH__KIND__KIND_HELLO] = {"hello", &fh__hello__descriptor},
+    [FH__KIND__KIND_HEALTH] = {"health", &fh__health__descriptor},
+    [FH__KIND__KIND_ACK] = {"ack", &fh__ack__descriptor},
+    [FH__KIND__KIND_PATCH] = {"patch", &fh__patch_state__descriptor},
+    [FH__KIND__KIND_DETECTION] = {"detection", &fh__detection__descriptor},
+    [FH__KIND__KIND_INCIDENT] = {"incident", &fh__incident__descriptor},
+    [FH__KIND__KIND_ROLLUP] = {"rollup", &fh__rollup__descriptor},
+    [FH__KIND__KIND_WARNING] = {"warning", &fh__warning__descriptor},
+    [FH__KIND__KIND_ADVISORY] = {"advisory", &fh__advisory__descriptor},
+    [FH__KIND__KIND_WARNING_ACK] = {"warning_ack", &fh__warning_ack__descriptor},
+    [FH__KIND__KIND_DROP_NOTICE] = {"drop_notice", &fh__drop_notice__descriptor},
+    [FH__KIND__KIND_SERVICE] = {"service", &fh__service_event__descriptor},
+};
+#define NKINDS (sizeof kinds / sizeof kinds[0])
+
+const ProtobufCMessageDescriptor *fh_kind_body(int kind)
+{
+    return kind > 0 && (size_t)kind < NKINDS ? kinds[kind].body : NULL;
+}
+
+const char *fh_kind_name(int kind)
+{
+    return kind > 0 && (size_t)kind < NKINDS && kinds[kind].name ? kinds[kind].name
+                                                                   : "unknown";
+}
+
+int fh_report_encode(const char *origin, uint64_t seq, uint64_t time_us, int kind,
+                     const ProtobufCMessage *body, uint8_t **out, size_t *len)
+{
+    uint8_t *bbuf = NULL;
+    size_t blen = body ? protobuf_c_message_get_packed_size(body) : 0;
+    if (blen > FH_MAX_ENVELOPE_BYTES)
+        return FH_ETOOBIG;
+    if (blen) {
+        if (!(bbuf = malloc(blen)))
+            return FH_ENOMEM;
+        protobuf_c_message_pack(body, bbuf);
+    }
+    Fh__Envelope env = FH__ENVELOPE__INIT;
+    env.version = FH_PROTO_VERSION;
+    env.origin = (char *)origin;
+    env.seq = seq;
+    env.time_us = time_us;
+    env.kind = (Fh__Kind)kind;
+    env.body.data = bbuf;
+    env.body.len = blen;
+    size_t n = fh__envelope__get_packed_size(&env);
+    int err = 0;
+    if (n > FH_MAX_ENVELOPE_BYTES) {
+        err = FH_ETOOBIG;
+    } else if (!(*out = malloc(n))) {
+        err = FH_ENOMEM;
+    } else {
+        fh__envelope__pack(&env, *out);
+        *len = n;
+    }
+    free(bbuf);
+    return err;
+}
+
+int fh_report_decode(const uint8_t *buf, size_t len, Fh__Envelope **out,
+                     enum fh_counter *why)
+{
+    if (len > FH_MAX_ENVELOPE_BYTES) {
+        *why = FH_CTR_REFUSED_TOOBIG;
+        return FH_ETOOBIG;
+    }
+    Fh__Envelope *env = fh__envelope__unpack(NULL, len, buf);
+    if (!env) {
+        *why = FH_CTR_REFUSED_MALFORMED;
+        return FH_EMALFORMED;
+    }
+    int err = 0;
+    if (env->version != FH_PROTO_VERSION) {
+        *why = FH_CTR_REFUSED_VERSION;
+        err = FH_EVERSION;
+    } else if (!fh_path_valid(env->origin)) {
+        *why = FH_CTR_REFUSED_PATH;
+        err = FH_EINVAL;
+    } else if (!fh_kind_body(env->kind)) {
+        *why = FH_CTR_REFUSED_KIND;
+        err = FH_EINVAL;
+    }
+    if (err) {
+        fh__envelope__free_unpacked(env, NULL);
+        return err;
+    }
+    *out = env;
+    return 0;
+}
+
+int fh_report_body(const Fh__Envelope *env, ProtobufCMessage **out)
+{
+    const ProtobufCMessageDescriptor *d = fh_kind_body(env->kind);
+    if (!d)
+        return FH_EINVAL;
+    *out = protobuf_c_message_unpack(d, NULL, env->body.len, env->body.data);
+    return *out ? 0 : FH_EMALFORMED;
+}
