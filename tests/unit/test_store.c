@@ -1,0 +1,328 @@
+/* test_store.c - the store keeps what it is given, once, in order, across reopen. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "store.h"
+
+#define ORIGIN "320000/320100/320102/3132000001/web01"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/fh-test-store-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd);
+}
+
+static struct fh_store *open_store(void)
+{
+    struct fh_store *st = NULL;
+    assert_int_equal(fh_store_open(dir, 16, 0, &st), 0);
+    return st;
+}
+
+struct collected {
+    size_t n;
+    uint64_t keys[64];
+    char bytes[64][16];
+};
+
+static void collect(const struct iovec *e, const uint64_t *keys, size_t n, void *arg)
+{
+    struct collected *c = arg;
+    for (size_t i = 0; i < n; i++) {
+        c->keys[c->n] = keys[i];
+        snprintf(c->bytes[c->n], sizeof c->bytes[0], "%.*s", (int)e[i].iov_len,
+                 (const char *)e[i].iov_base);
+        c->n++;
+    }
+}
+
+static int accept_one(struct fh_store *st, const char *origin, uint64_t seq, bool relay)
+{
+    struct fh_txn *t;
+    assert_int_equal(fh_txn_begin(st, true, &t), 0);
+    char body[32];
+    snprintf(body, sizeof body, "r%llu", (unsigned long long)seq);
+    struct fh_report_ref r = {.origin = origin, .seq = seq, .bytes = body,
+                              .len = strlen(body)};
+    int rc = fh_store_accept(t, &r, relay);
+    if (rc == 0)
+        assert_int_equal(fh_txn_commit(t), 0);
+    else
+        fh_txn_abort(t);
+    return rc;
+}
+
+static void test_store_outbox_keeps_own_reports_in_order(void **state)
+{
+    (void)state;
+    struct fh_store *st = open_store();
+    assert_int_equal(fh_store_next_seq(st), 1);
+    assert_int_equal(fh_store_put_own(st, 1, "one", 3), 0);
+    assert_int_equal(fh_store_put_own(st, 2, "two", 3), 0);
+    assert_int_equal(fh_store_put_own(st, 3, "three", 5), 0);
+    assert_int_equal(fh_store_outbox_depth(st), 3);
+    struct iovec e[8];
+    uint64_t k[8];
+    struct collected c = {0};
+    assert_int_equal(fh_store_outbox_read(st, 0, 8, 1 << 20, e, k, collect, &c), 3);
+    assert_string_equal(c.bytes[0], "one");
+    assert_string_equal(c.bytes[2], "three");
+    assert_true(c.keys[0] < c.keys[1] && c.keys[1] < c.keys[2]);
+    fh_store_close(st);
+}
+
+static void test_store_refuses_own_report_with_wrong_seq(void **state)
+{
+    (void)state;
+    struct fh_store *st = open_store();
+    assert_int_equal(fh_store_put_own(st, 2, "x", 1), FH_EINVAL);
+    assert_int_equal(fh_store_outbox_depth(st), 0);
+    fh_store_close(st);
+}
+
+static void test_store_ack_deletes_and_refusal_moves_to_dead_letters(void **state)
+{
+    (void)state;
+    struct fh_store *st = open_store();
+    for (uint64_t s = 1; s <= 4; s++)
+        assert_int_equal(fh_store_put_own(st, s, "abcd", 4), 0);
+    struct iovec e[8];
+    uint64_t k[8];
+    struct collected c = {0};
+    assert_int_equal(fh_store_outbox_read(st, 0, 8, 1 << 20, e, k, collect, &c), 4);
+    uint64_t acked[] = {c.keys[0], c.keys[1]}, refused[] = {c.keys[2]};
+    assert_int_equal(fh_store_outbox_settle(st, acked, 2, refused, 1, 42), 0);
+    assert_int_equal(fh_store_outbox_depth(st), 1);
+    assert_int_equal(fh_store_dead_count(st), 1);
+    assert_int_equal(fh_store_parent_ack_us(st), 42);
+    /* settling keys that are already gone is harmless */
+    assert_int_equal(fh_store_outbox_settle(st, acked, 2, refused, 1, 43), 0);
+    assert_int_equal(fh_store_outbox_depth(st), 1);
+    assert_int_equal(fh_store_dead_count(st), 1);
+    fh_store_close(st);
+}
+
+static void test_store_outbox_read_respects_count_and_bytes(void **state)
+{
+    (void)state;
+    struct fh_store *st = open_store();
+    for (uint64_t s = 1; s <= 10; s++)
+        assert_int_equal(fh_store_put_own(st, s, "0123456789", 10), 0);
+    struct iovec e[16];
+    uint64_t k[16];
+    struct collected c = {0};
+    assert_int_equal(fh_store_outbox_read(st, 0, 4, 1 << 20, e, k, collect, &c), 4);
+    c.n = 0;
+    assert_int_equal(fh_store_outbox_read(st, 0, 16, 35, e, k, collect, &c), 3);
+    c.n = 0;
+    /* the first entry always goes, whatever its size */
+    assert_int_equal(fh_store_outbox_read(st, 0, 16, 1, e, k, collect, &c), 1);
+    fh_store_close(st);
+}
+
+static void test_store_accept_dedups_on_origin_and_seq(void **state)
+{
+    (void)state;
+    struct fh_store *st = open_store();
+    assert_int_equal(accept_one(st, ORIGIN, 1, true), 0);
+    assert_int_equal(accept_one(st, ORIGIN, 1, true), FH_EDUP);
+    assert_int_equal(accept_one(st, ORIGIN, 2, true), 0);
+    assert_int_equal(accept_one(st, ORIGIN, 1, true), FH_EDUP);
+    assert_int_equal(fh_store_report_count(st), 2);
+    assert_int_equal(fh_store_outbox_depth(st), 2);
+    fh_store_close(st);
+}
+
+static void test_store_accept_refuses_a_gap(void **state)
+{
+    (void)state;
+    struct fh_store *st = open_store();
+    assert_int_equal(accept_one(st, ORIGIN, 2, false), FH_EORDER);
+    assert_int_equal(accept_one(st, ORIGIN, 1, false), 0);
+    assert_int_equal(accept_one(st, ORIGIN, 3, false), FH_EORDER);
+    assert_int_equal(accept_one(st, ORIGIN, 2, false), 0);
+    assert_int_equal(fh_store_report_count(st), 2);
+    assert_int_equal(fh_store_outbox_depth(st), 0);  /* relay off: no relay duty */
+    fh_store_close(st);
+}
+
+static void test_store_accept_tracks_origins_separately(void **state)
+{
+    (void)state;
+    struct fh_store *st = open_store();
+    assert_int_equal(accept_one(st, ORIGIN, 1, false), 0);
+    assert_int_equal(accept_one(st, "320000/320100/320102/3132000002/web01", 1, false), 0);
+    assert_int_equal(accept_one(st, "320000/320100/320102/3132000001/web0", 1, false), 0);
+    assert_int_equal(fh_store_report_count(st), 3);
+    fh_store_close(st);
+}
+
+struct seen {
+    size_t n;
+    char origin[8][64];
+    uint64_t seq[8];
+};
+
+static int see(const char *origin, uint64_t seq, const void *b, size_t len, void *arg)
+{
+    struct seen *s = arg;
+    (void)b;
+    (void)len;
+    snprintf(s->origin[s->n], sizeof s->origin[0], "%s", origin);
+    s->seq[s->n++] = seq;
+    return 0;
+}
+
+static void test_store_reopen_keeps_everything(void **state)
+{
+    (void)state;
+    struct fh_store *st = open_store();
+    assert_int_equal(accept_one(st, ORIGIN, 1, true), 0);
+    assert_int_equal(accept_one(st, ORIGIN, 2, true), 0);
+    assert_int_equal(fh_store_put_own(st, 1, "own", 3), 0);
+    uint64_t ctr[FH_CTR_COUNT] = {0};
+    ctr[FH_CTR_REFUSED_SCOPE] = 7;
+    assert_int_equal(fh_store_flush_counters(st, ctr), 0);
+    assert_int_equal(fh_store_meta_set(st, "path", "320000"), 0);
+    fh_store_close(st);
+
+    st = open_store();
+    assert_int_equal(fh_store_report_count(st), 2);
+    assert_int_equal(fh_store_outbox_depth(st), 3);
+    assert_int_equal(fh_store_next_seq(st), 2);
+    assert_int_equal(accept_one(st, ORIGIN, 2, true), FH_EDUP);
+    assert_int_equal(accept_one(st, ORIGIN, 3, true), 0);
+    uint64_t back[FH_CTR_COUNT];
+    assert_int_equal(fh_store_load_counters(st, back), 0);
+    assert_int_equal(back[FH_CTR_REFUSED_SCOPE], 7);
+    char path[32];
+    assert_int_equal(fh_store_meta_get(st, "path", path, sizeof path), 0);
+    assert_string_equal(path, "320000");
+    struct seen s = {0};
+    assert_int_equal(fh_store_each_report(st, see, &s), 0);
+    assert_int_equal(s.n, 3);
+    assert_string_equal(s.origin[0], ORIGIN);
+    assert_int_equal(s.seq[0], 1);
+    assert_int_equal(s.seq[2], 3);
+    /* appends after reopen sort after what was there */
+    struct iovec e[8];
+    uint64_t k[8];
+    struct collected c = {0};
+    assert_int_equal(fh_store_outbox_read(st, 0, 8, 1 << 20, e, k, collect, &c), 4);
+    assert_string_equal(c.bytes[3], "r3");
+    fh_store_close(st);
+}
+
+static void test_store_keeps_latest_state_per_origin(void **state)
+{
+    (void)state;
+    struct fh_store *st = open_store();
+    struct fh_txn *t;
+    assert_int_equal(fh_txn_begin(st, true, &t), 0);
+    for (uint64_t s = 1; s <= 3; s++) {
+        char b[8];
+        snprintf(b, sizeof b, "h%llu", (unsigned long long)s);
+        struct fh_report_ref r = {.origin = ORIGIN, .seq = s, .keep_latest = s != 3,
+                                  .bytes = b, .len = strlen(b)};
+        assert_int_equal(fh_store_accept(t, &r, false), 0);
+    }
+    assert_int_equal(fh_txn_commit(t), 0);
+    struct seen s = {0};
+    assert_int_equal(fh_store_each_latest(st, see, &s), 0);
+    assert_int_equal(s.n, 1);
+    fh_store_close(st);
+}
+
+static int child_count(const char *path, const struct fh_child *c, void *arg)
+{
+    (void)path;
+    *(uint64_t *)arg += c->reports;
+    return 0;
+}
+
+static void test_store_child_seen_adds_reports_and_keeps_first_seen(void **state)
+{
+    (void)state;
+    struct fh_store *st = open_store();
+    for (int i = 0; i < 2; i++) {
+        struct fh_txn *t;
+        assert_int_equal(fh_txn_begin(st, true, &t), 0);
+        struct fh_child c = {.first_seen_us = 100u + (uint64_t)i, .last_seen_us = 200,
+                             .reports = 5};
+        assert_int_equal(fh_store_child_seen(t, "320000/320100", &c), 0);
+        assert_int_equal(fh_txn_commit(t), 0);
+    }
+    uint64_t total = 0;
+    assert_int_equal(fh_store_each_child(st, child_count, &total), 0);
+    assert_int_equal(total, 10);
+    fh_store_close(st);
+}
+
+static void test_store_full_map_reports_efull_and_keeps_data(void **state)
+{
+    (void)state;
+    struct fh_store *st = NULL;
+    assert_int_equal(fh_store_open(dir, 16, 0, &st), 0);
+    static char big[64 * 1024];
+    memset(big, 'x', sizeof big);
+    int rc = 0;
+    uint64_t s;
+    for (s = 1; s <= 1000 && rc == 0; s++)
+        rc = fh_store_put_own(st, s, big, sizeof big);
+    assert_int_equal(rc, FH_EFULL);
+    uint64_t kept = fh_store_outbox_depth(st);
+    assert_true(kept > 10);
+    assert_int_equal(fh_store_next_seq(st), kept + 1);
+    fh_store_close(st);
+    st = open_store();
+    assert_int_equal(fh_store_outbox_depth(st), kept);
+    fh_store_close(st);
+}
+
+static void test_store_readonly_open_of_missing_store_fails_cleanly(void **state)
+{
+    (void)state;
+    struct fh_store *st = NULL;
+    char missing[128];
+    snprintf(missing, sizeof missing, "%s/none", dir);
+    assert_int_not_equal(fh_store_open(missing, 0, FH_STORE_READONLY, &st), 0);
+    assert_null(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_store_outbox_keeps_own_reports_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_refuses_own_report_with_wrong_seq, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_ack_deletes_and_refusal_moves_to_dead_letters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_outbox_read_respects_count_and_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_accept_dedups_on_origin_and_seq, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_accept_refuses_a_gap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_accept_tracks_origins_separately, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_reopen_keeps_everything, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_keeps_latest_state_per_origin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_child_seen_adds_reports_and_keeps_first_seen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_full_map_reports_efull_and_keeps_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_readonly_open_of_missing_store_fails_cleanly, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
