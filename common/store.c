@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -115,6 +116,23 @@ static int save_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t value)
     return map_err(mdb_put(txn, dbi, &k, &v, 0), key);
 }
 
+/* mkdir -p: the data directory and any missing parents, mode 0700. */
+static int make_dirs(const char *dir)
+{
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+        return ENAMETOOLONG;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+            return errno;
+        *p = '/';
+    }
+    return mkdir(buf, 0700) != 0 && errno != EEXIST ? errno : 0;
+}
+
 int fh_store_open(const char *dir, size_t map_mb, unsigned flags, struct fh_store **out)
 {
     int err = FH_ESTORE;
@@ -123,8 +141,9 @@ int fh_store_open(const char *dir, size_t map_mb, unsigned flags, struct fh_stor
     if (!st)
         return FH_ENOMEM;
     st->read_only = ro;
-    if (!ro && mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        fh_log(FH_LOG_ERROR, "store: cannot create %s: %s", dir, strerror(errno));
+    int derr = ro ? 0 : make_dirs(dir);
+    if (derr) {
+        fh_log(FH_LOG_ERROR, "store: cannot create %s: %s", dir, strerror(derr));
         err = FH_EIO;
         goto fail;
     }
