@@ -121,7 +121,7 @@ static void on_probe_timer(uv_timer_t *t)
 static void on_flush(uv_timer_t *t)
 {
     struct agent *a = t->data;
-    fh_store_flush_counters(a->st, a->ctr);
+    fh_store_flush_state(a->st, a->ctr, fh_uplink_last_ack_us(a->up));
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -290,7 +290,7 @@ int main(int argc, char **argv)
     if ((err = run(&a)))
         fh_log(FH_LOG_ERROR, "cannot start: %s", fh_strerror(err));
     if (a.st)
-        fh_store_flush_counters(a.st, a.ctr);
+        fh_store_flush_state(a.st, a.ctr, fh_uplink_last_ack_us(a.up));
     fh_uplink_stop(a.up);
     uv_walk(a.loop, close_walk, NULL);
     uv_run(a.loop, UV_RUN_DEFAULT);

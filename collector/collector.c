@@ -83,7 +83,7 @@ static void on_flush(uv_timer_t *t)
 {
     struct collector *c = t->data;
     if (fh_pipeline_take_dirty(c->pipe) || c->up)
-        fh_store_flush_counters(c->st, c->ctr);
+        fh_store_flush_state(c->st, c->ctr, fh_uplink_last_ack_us(c->up));
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -201,7 +201,7 @@ int main(int argc, char **argv)
     /* Stop: the pipeline commits per round, so there is nothing pending to flush but
      * the counters. */
     if (c.st && c.pipe)
-        fh_store_flush_counters(c.st, c.ctr);
+        fh_store_flush_state(c.st, c.ctr, fh_uplink_last_ack_us(c.up));
     fh_uplink_stop(c.up);
     fh_link_close(c.children);
     uv_walk(c.loop, close_walk, NULL);

@@ -24,6 +24,7 @@
 #include "report.h"
 
 #define MAX_ROUTING_ID 256
+#define MAX_FDS 65536
 
 struct pending {
     uint8_t rid[MAX_ROUTING_ID];
@@ -47,7 +48,25 @@ struct fh_pipeline {
     bool dirty;
     struct fh_log_limit lim[FH_CTR_COUNT];
     Fh__Verdict scratch[FH_MAX_BATCH];
+    /* Connections (by fd) that delivered a valid HELLO: one that closes without ever
+     * doing so (an oversized frame, garbage, a scan) counts as link_dropped. */
+    uint8_t good_fd[MAX_FDS / 8];
 };
+
+static void fd_mark(struct fh_pipeline *p, int fd, bool good)
+{
+    if (fd < 0 || fd >= MAX_FDS)
+        return;
+    if (good)
+        p->good_fd[fd / 8] |= (uint8_t)(1u << (fd % 8));
+    else
+        p->good_fd[fd / 8] &= (uint8_t)~(1u << (fd % 8));
+}
+
+static bool fd_good(const struct fh_pipeline *p, int fd)
+{
+    return fd >= 0 && fd < MAX_FDS && (p->good_fd[fd / 8] >> (fd % 8) & 1u);
+}
 
 int fh_pipeline_new(const struct fh_pipeline_opts *o, struct fh_pipeline **out)
 {
@@ -203,6 +222,7 @@ void fh_pipeline_on_message(struct fh_link *l, zmq_msg_t *parts, size_t n, bool 
     Fh__Hello *hello = read_hello(p, &parts[1], sender);
     if (!hello)
         return;
+    fd_mark(p, fh_link_msg_fd(&parts[1]), true);
     if (p->npend == FH_LINK_MSGS_PER_ROUND)
         fh_pipeline_on_round_end(l, p);   /* never happens with the link's bound */
     struct pending *pd = &p->pend[p->npend++];
@@ -297,12 +317,18 @@ void fh_pipeline_on_event(struct fh_link *l, int event, int value, void *arg)
 {
     struct fh_pipeline *p = arg;
     (void)l;
-    (void)value;
-    /* On a ROUTER a protocol failure (an oversized frame, garbage instead of ZMTP) ends
-     * the connection: libzmq reports it as a failed handshake or a disconnect. */
-    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
-        event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
-        refuse(p, FH_CTR_LINK_DROPPED, "a connection", "transport handshake failed");
+    /* libzmq ends a connection that breaks the protocol (an oversized frame, a bad
+     * greeting, garbage) with a plain DISCONNECTED, like a peer that leaves: what tells
+     * them apart is whether the connection ever delivered a valid HELLO. */
+    if (event == ZMQ_EVENT_ACCEPTED) {
+        fd_mark(p, value, false);
+    } else if (event == ZMQ_EVENT_DISCONNECTED) {
+        if (!fd_good(p, value))
+            refuse(p, FH_CTR_LINK_DROPPED, "a connection",
+                   "closed by the transport before a valid HELLO (oversized frame, bad "
+                   "greeting, garbage or a scan)");
+        fd_mark(p, value, false);
+    }
 }
 
 uint64_t fh_pipeline_take_stored(struct fh_pipeline *p)

@@ -200,7 +200,8 @@ static int open_link(uv_loop_t *loop, void *zctx, int type, const char *endpoint
     char mon_ep[64];
     snprintf(mon_ep, sizeof mon_ep, "inproc://fh-monitor-%p", (void *)l);
     if (zmq_socket_monitor(l->sock, mon_ep,
-                           ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
                                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
                                ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0)
         goto fail;
@@ -216,6 +217,9 @@ static int open_link(uv_loop_t *loop, void *zctx, int type, const char *endpoint
         fh_link_close(l);
         return FH_ELINK;
     }
+    /* ZMQ_FD only signals after ZMQ_EVENTS was read once: arm both sockets now. */
+    (void)pollin(l->sock);
+    (void)pollin(l->mon);
     *out = l;
     return 0;
 fail:
@@ -260,6 +264,11 @@ int fh_link_send(struct fh_link *l, const struct iovec *parts, size_t n)
     if (!l->closing && pollin(l->sock))
         uv_idle_start(&l->idle, on_idle);
     return err;
+}
+
+int fh_link_msg_fd(zmq_msg_t *part)
+{
+    return zmq_msg_get(part, ZMQ_SRCFD);
 }
 
 const char *fh_link_endpoint(const struct fh_link *l)

@@ -14,8 +14,8 @@
  * on_round_end(): a receiver batches everything of one round into one store
  * transaction there. Parts beyond FH_MAX_PARTS + 1 are read and discarded and the
  * message is flagged truncated. Frames over FH_MAX_FRAME_BYTES make libzmq drop the
- * connection; the link watches the socket's monitor and reports such drops through
- * on_event(). */
+ * connection; the link watches the socket's monitor (ACCEPTED, DISCONNECTED, handshake
+ * events) and passes its events to on_event(). */
 #ifndef FH_LINK_H
 #define FH_LINK_H
 
@@ -63,6 +63,10 @@ int fh_link_connect(uv_loop_t *loop, void *zctx, const char *endpoint,
  * of the peer). Never blocks. Returns 0, FH_EAGAIN (nothing sent: no connection or the
  * queue is full; try later), or FH_ELINK (e.g. the peer is gone). */
 int fh_link_send(struct fh_link *l, const struct iovec *parts, size_t n);
+
+/* The file descriptor of the connection a received part came in on (-1 if unknown): it
+ * matches the value of the ACCEPTED and DISCONNECTED monitor events. */
+int fh_link_msg_fd(zmq_msg_t *part);
 
 /* The endpoint actually bound (resolves port 0 / "*"), for logs and tests. */
 const char *fh_link_endpoint(const struct fh_link *l);

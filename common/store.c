@@ -315,13 +315,15 @@ int fh_store_save_counters(struct fh_txn *t, const uint64_t *ctr)
     return map_err(mdb_put(t->txn, t->st->dbi[DB_META], &k, &v, 0), "put counters");
 }
 
-int fh_store_flush_counters(struct fh_store *st, const uint64_t *ctr)
+int fh_store_flush_state(struct fh_store *st, const uint64_t *ctr, uint64_t parent_ack_us)
 {
     struct fh_txn *t;
     int err = fh_txn_begin(st, true, &t);
     if (err)
         return err;
-    if ((err = fh_store_save_counters(t, ctr))) {
+    if (!(err = fh_store_save_counters(t, ctr)) && parent_ack_us)
+        err = save_u64(t->txn, st->dbi[DB_META], META_PARENT_ACK, parent_ack_us);
+    if (err) {
         fh_txn_abort(t);
         return err;
     }

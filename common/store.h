@@ -81,8 +81,9 @@ int fh_store_child_seen(struct fh_txn *t, const char *path, const struct fh_chil
 
 /* Save counters (FH_CTR_COUNT values) in write transaction t. */
 int fh_store_save_counters(struct fh_txn *t, const uint64_t *ctr);
-/* Save counters in a transaction of their own (agents, and refusals between batches). */
-int fh_store_flush_counters(struct fh_store *st, const uint64_t *ctr);
+/* Save counters and, when parent_ack_us is not 0, the time of the parent's last ack
+ * (heartbeats are acked too) in a transaction of their own: the nodes' periodic flush. */
+int fh_store_flush_state(struct fh_store *st, const uint64_t *ctr, uint64_t parent_ack_us);
 /* Load the saved counters into ctr (zeros when none). */
 int fh_store_load_counters(struct fh_store *st, uint64_t *ctr);
 

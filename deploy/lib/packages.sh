@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # deploy/lib/packages.sh - the Debian 12 packages fenghuo needs to build, test and run
 # its demo, and one function that installs those that are missing.
 #

@@ -201,7 +201,7 @@ static void test_store_reopen_keeps_everything(void **state)
     assert_int_equal(fh_store_put_own(st, 1, "own", 3), 0);
     uint64_t ctr[FH_CTR_COUNT] = {0};
     ctr[FH_CTR_REFUSED_SCOPE] = 7;
-    assert_int_equal(fh_store_flush_counters(st, ctr), 0);
+    assert_int_equal(fh_store_flush_state(st, ctr, 0), 0);
     assert_int_equal(fh_store_meta_set(st, "path", "320000"), 0);
     fh_store_close(st);
 
