@@ -21,6 +21,7 @@
 #include "err.h"
 #include "log.h"
 #include "nodeconf.h"
+#include "origin.h"
 #include "probe.h"
 #include "report.h"
 #include "store.h"
@@ -87,20 +88,16 @@ static int emit(struct fh_probe_sink *sink, Fh__Kind kind, const ProtobufCMessag
         stop_probes(a);
         return 0;
     }
-    uint8_t *buf;
-    size_t len;
-    uint64_t seq = fh_store_next_seq(a->st);
-    int err = fh_report_encode(a->conf.path, seq, fh_now_us(), kind, body, &buf, &len);
-    if (err)
-        return err;
-    err = fh_store_put_own(a->st, seq, buf, len);
-    free(buf);
+    uint64_t seq;
+    int err = fh_origin_emit(a->st, a->conf.path, kind, body, &seq);
     if (err) {
         fh_log(FH_LOG_ERROR, "cannot keep a %s report: %s", fh_kind_name(kind),
                fh_strerror(err));
         return err;
     }
     a->ctr[FH_CTR_GENERATED]++;
+    if (fh_kind_is_state(kind))
+        fh_origin_relieve(a->st, a->conf.path, (uint64_t)a->nc.outbox_max_mb << 20, a->ctr);
     if (a->max_reports && seq >= a->max_reports) {
         fh_log(FH_LOG_INFO, "made report %llu (--max-reports): probes stop, delivery goes on",
                (unsigned long long)seq);
@@ -194,6 +191,7 @@ static int run(struct agent *a)
     if (err)
         return err;
     fh_store_load_counters(a->st, a->ctr);
+    fh_store_set_map_max(a->st, (size_t)a->nc.map_max_mb);
     char started[32];
     snprintf(started, sizeof started, "%llu", (unsigned long long)fh_now_us());
     if ((err = fh_store_meta_set(a->st, "path", a->conf.path)) ||
@@ -218,7 +216,7 @@ static int run(struct agent *a)
     uv_signal_start(&a->sigint, on_signal, SIGINT);
     fh_log(FH_LOG_INFO, "agent %s reporting to %s; next seq %llu, %llu reports waiting",
            a->conf.path, a->conf.parent, (unsigned long long)fh_store_next_seq(a->st),
-           (unsigned long long)fh_store_outbox_depth(a->st));
+           (unsigned long long)fh_outbox_depth(a->st));
     uv_run(a->loop, UV_RUN_DEFAULT);
     return 0;
 }

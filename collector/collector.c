@@ -127,8 +127,10 @@ static int run(struct collector *c)
         (err = fh_store_meta_set(c->st, "parent", c->conf.parent)) ||
         (err = fh_store_meta_set(c->st, "started_us", started)))
         return err;
+    fh_store_set_map_max(c->st, (size_t)c->nc.map_max_mb);
     struct fh_pipeline_opts po = {.scope = c->conf.scope, .relay = c->conf.parent[0] != 0,
-                                  .st = c->st, .counters = c->ctr};
+                                  .st = c->st, .counters = c->ctr,
+                                  .outbox_max_bytes = (uint64_t)c->nc.outbox_max_mb << 20};
     if ((err = fh_pipeline_new(&po, &c->pipe)))
         return err;
     struct fh_link_cbs cbs = {.on_message = on_message, .on_round_end = on_round_end,
@@ -153,7 +155,7 @@ static int run(struct collector *c)
     fh_log(FH_LOG_INFO, "collector for %s listening on %s, parent %s, %llu reports waiting "
            "to relay", c->conf.scope, fh_link_endpoint(c->children),
            c->conf.parent[0] ? c->conf.parent : "(none: top tier)",
-           (unsigned long long)fh_store_outbox_depth(c->st));
+           (unsigned long long)fh_outbox_depth(c->st));
     uv_run(c->loop, UV_RUN_DEFAULT);
     return 0;
 }

@@ -83,6 +83,16 @@ static void print_status(json_t *s)
     printf("outbox    %lld waiting, %lld dead letters\n", (long long)jint(s, "outbox_depth"),
            (long long)jint(s, "dead_letters"));
     printf("stored    %lld reports\n", (long long)jint(s, "reports_stored"));
+    json_t *space = json_object_get(s, "space");
+    printf("space     outbox %.1f MiB, map %.1f of %.1f MiB (%.0f%%)\n",
+           (double)jint(space, "outbox_bytes") / 1048576.0,
+           (double)jint(space, "map_used_bytes") / 1048576.0,
+           (double)jint(space, "map_size_bytes") / 1048576.0, jnum(space, "map_used_pct"));
+    json_t *drops = json_object_get(s, "drops_reported");
+    if (jint(drops, "coalesced") || jint(drops, "refused"))
+        printf("drops     reported by %zu origins below: %lld health samples coalesced, "
+               "%lld sent back\n", json_object_size(json_object_get(drops, "by_origin")),
+               (long long)jint(drops, "coalesced"), (long long)jint(drops, "refused"));
     json_t *children = json_object_get(s, "children"), *c;
     size_t i;
     printf("children  %zu\n", json_array_size(children));

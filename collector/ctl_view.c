@@ -56,6 +56,36 @@ static int add_child(const char *path, const struct fh_child *c, void *arg)
     return 0;
 }
 
+struct drops {
+    json_t *by_origin;
+    uint64_t coalesced, refused;
+};
+
+/* Each origin's latest drop notice: what outboxes below had to coalesce or refuse. */
+static int add_drop(const char *origin, uint64_t seq, const void *bytes, size_t len,
+                    void *arg)
+{
+    struct drops *d = arg;
+    Fh__Envelope *env;
+    enum fh_counter why;
+    ProtobufCMessage *body;
+    (void)seq;
+    if (fh_report_decode(bytes, len, &env, &why) != 0)
+        return 0;
+    if (fh_report_body(env, &body) == 0) {
+        const Fh__DropNotice *dn = (const Fh__DropNotice *)body;
+        d->coalesced += dn->coalesced;
+        d->refused += dn->refused;
+        json_object_set_new(d->by_origin, origin,
+                            json_pack("{s:I, s:I, s:I}", "coalesced", (json_int_t)dn->coalesced,
+                                      "refused", (json_int_t)dn->refused, "time_us",
+                                      (json_int_t)env->time_us));
+        protobuf_c_message_free_unpacked(body, NULL);
+    }
+    fh__envelope__free_unpacked(env, NULL);
+    return 0;
+}
+
 json_t *fh_ctl_status(struct fh_store *st)
 {
     char path[FH_PATH_MAX] = "";
@@ -76,8 +106,19 @@ json_t *fh_ctl_status(struct fh_store *st)
     uint64_t refused = 0;
     for (int i = FH_CTR_REFUSED_MALFORMED; i <= FH_CTR_LINK_DROPPED; i++)
         refused += ctr[i];
+    struct drops d = {.by_origin = json_object()};
+    fh_store_each_latest(st, FH__KIND__KIND_DROP_NOTICE, add_drop, &d);
+    uint64_t map_used, map_size;
+    fh_store_map_use(st, &map_used, &map_size);
+    json_t *space = json_pack("{s:I, s:I, s:I, s:f}", "outbox_bytes",
+                              (json_int_t)fh_outbox_bytes(st), "map_used_bytes",
+                              (json_int_t)map_used, "map_size_bytes", (json_int_t)map_size,
+                              "map_used_pct", map_size ? 100.0 * (double)map_used /
+                                                             (double)map_size : 0.0);
+    json_t *below = json_pack("{s:I, s:I, s:o}", "coalesced", (json_int_t)d.coalesced,
+                              "refused", (json_int_t)d.refused, "by_origin", d.by_origin);
     return json_pack("{s:s, s:o, s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:o, "
-                     "s:o}",
+                     "s:o, s:o, s:o}",
         "path", path,
         "role", meta_str(st, "role"),
         "tier", tier,
@@ -87,12 +128,14 @@ json_t *fh_ctl_status(struct fh_store *st)
         "parent_last_ack_us", (json_int_t)ack,
         "parent_last_ack_age_s", age(now, ack),
         "children", children,
-        "outbox_depth", (json_int_t)fh_store_outbox_depth(st),
-        "dead_letters", (json_int_t)fh_store_dead_count(st),
+        "outbox_depth", (json_int_t)fh_outbox_depth(st),
+        "dead_letters", (json_int_t)fh_outbox_dead_count(st),
         "reports_stored", (json_int_t)fh_store_report_count(st),
         "refused_total", (json_int_t)refused,
         "counters", counters,
-        "now_us", json_integer((json_int_t)now));
+        "now_us", json_integer((json_int_t)now),
+        "space", space,
+        "drops_reported", below);
 }
 
 static double max_fs_use_pct(const Fh__Health *h)
@@ -164,7 +207,7 @@ static int add_host(const char *origin, uint64_t seq, const void *bytes, size_t 
 json_t *fh_ctl_units(struct fh_store *st)
 {
     struct units_walk w = {.units = json_object(), .now = fh_now_us()};
-    fh_store_each_latest(st, add_host, &w);
+    fh_store_each_latest(st, FH__KIND__KIND_HEALTH, add_host, &w);
     json_t *list = json_array();
     const char *unit;
     json_t *hosts;

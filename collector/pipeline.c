@@ -5,7 +5,8 @@
  *   decode      size bound, envelope, version, valid origin path, known kind   -> REFUSED
  *   scope       origin inside this collector's scope and inside the sender's path -> REFUSED
  *   body        decodes as the message its kind names                          -> REFUSED
- *   dedup+store fh_store_accept(): STORED, DUPLICATE, or RETRY for a seq gap
+ *   pressure    a health sample while the outbox is over its bound           -> RETRY
+ *   dedup+store fh_store_accept(): STORED or DUPLICATE
  * Every refusal is counted under its reason and logged at most once a minute per reason.
  * Messages without a valid HELLO cannot be answered and are only counted.
  *
@@ -20,6 +21,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "origin.h"
 #include "path.h"
 #include "report.h"
 
@@ -39,6 +41,9 @@ struct fh_pipeline {
     bool relay;
     struct fh_store *st;
     uint64_t *ctr;
+    uint64_t outbox_max;
+    bool over_bound;                 /* the outbox is over its bound after coalescing */
+    uint64_t next_relieve_ms;
     uint64_t tally[FH_CTR_COUNT];    /* this round's counts, applied on commit */
     struct fh_txn *txn;
     bool store_failed;
@@ -79,6 +84,7 @@ int fh_pipeline_new(const struct fh_pipeline_opts *o, struct fh_pipeline **out)
     p->relay = o->relay;
     p->st = o->st;
     p->ctr = o->counters;
+    p->outbox_max = o->outbox_max_bytes ? o->outbox_max_bytes : UINT64_MAX;
     *out = p;
     return 0;
 }
@@ -142,13 +148,20 @@ static Fh__Verdict judge(struct fh_pipeline *p, const char *sender, const uint8_
         refuse(p, FH_CTR_REFUSED_MALFORMED, sender, "body does not decode for its kind");
         goto out;
     }
+    if (p->over_bound && fh_kind_is_state(env->kind)) {
+        /* The outbox is full of what must not be dropped: the child keeps this sample
+         * (and coalesces its own) until there is room. */
+        p->tally[FH_CTR_OUTBOX_FULL]++;
+        v = FH__VERDICT__VERDICT_RETRY;
+        goto out;
+    }
     if (!ensure_txn(p)) {
         v = FH__VERDICT__VERDICT_RETRY;
         goto out;
     }
-    struct fh_report_ref ref = {.origin = env->origin, .seq = env->seq,
-                                .keep_latest = env->kind == FH__KIND__KIND_HEALTH,
-                                .bytes = buf, .len = len};
+    struct fh_report_ref ref = {.origin = env->origin, .seq = env->seq, .kind = env->kind,
+                                .keep_latest = fh_kind_keeps_latest(env->kind),
+                                .lane = fh_kind_lane(env->kind), .bytes = buf, .len = len};
     int err = fh_store_accept(p->txn, &ref, p->relay);
     switch (err) {
     case 0:
@@ -158,10 +171,6 @@ static Fh__Verdict judge(struct fh_pipeline *p, const char *sender, const uint8_
     case FH_EDUP:
         v = FH__VERDICT__VERDICT_DUPLICATE;
         p->tally[FH_CTR_DUPLICATE]++;
-        break;
-    case FH_EORDER:
-        v = FH__VERDICT__VERDICT_RETRY;
-        p->tally[FH_CTR_GAP]++;
         break;
     default:
         /* The transaction is unusable: nothing of this round can be stored. */
@@ -256,7 +265,9 @@ static void send_ack(struct fh_pipeline *p, struct fh_link *l, const struct pend
     ack.verdicts = p->scratch;
     for (uint32_t i = 0; i < pd->n; i++)
         p->scratch[i] = (Fh__Verdict)pd->verdicts[i];
-    ack.credit = FH_MAX_BATCH;
+    /* Credit: what the child may have in flight. Small while the outbox is over its
+     * bound, so a slow parent slows its children instead of making anyone drop. */
+    ack.credit = p->over_bound ? 16 : 8 * FH_MAX_BATCH;
     ack.receiver_time_us = fh_now_us();
     ack.receiver = p->scope;
     uint8_t *buf;
@@ -287,6 +298,8 @@ void fh_pipeline_on_round_end(struct fh_link *l, void *arg)
             err = fh_txn_commit(p->txn);
         p->txn = NULL;
     }
+    if (err == FH_EFULL)
+        fh_store_grow(p->st);   /* no transaction is open now; the next round may fit */
     if (err || p->store_failed) {
         /* Nothing of this round is stored: ask for everything again. */
         uint64_t retried = 0;
@@ -307,6 +320,15 @@ void fh_pipeline_on_round_end(struct fh_link *l, void *arg)
         p->stored_since += p->tally[FH_CTR_STORED];
     }
     memset(p->tally, 0, sizeof p->tally);
+    uint64_t now = fh_mono_ms();
+    if (p->relay && now >= p->next_relieve_ms) {
+        /* Coalescing walks the bulk lane: when it cannot bring the outbox under its
+         * bound, wait a while before walking it again. */
+        uint64_t coalesced = p->ctr[FH_CTR_COALESCED];
+        p->over_bound = fh_origin_relieve(p->st, p->scope, p->outbox_max, p->ctr);
+        p->next_relieve_ms = p->over_bound ? now + 5000 : 0;
+        p->dirty |= p->ctr[FH_CTR_COALESCED] != coalesced;
+    }
     for (size_t i = 0; i < p->npend; i++)
         send_ack(p, l, &p->pend[i]);
     p->npend = 0;

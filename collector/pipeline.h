@@ -19,6 +19,7 @@ struct fh_pipeline_opts {
     bool relay;               /* has a parent: every stored report owes a relay */
     struct fh_store *st;
     uint64_t *counters;       /* FH_CTR_COUNT, owned by the caller */
+    uint64_t outbox_max_bytes; /* over it: coalesce, then send health back to retry */
 };
 
 int fh_pipeline_new(const struct fh_pipeline_opts *o, struct fh_pipeline **out);

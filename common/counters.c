@@ -4,7 +4,6 @@
 static const char *const names[FH_CTR_COUNT] = {
     [FH_CTR_STORED] = "stored",
     [FH_CTR_DUPLICATE] = "duplicate",
-    [FH_CTR_GAP] = "gap_retry",
     [FH_CTR_REFUSED_MALFORMED] = "refused_malformed",
     [FH_CTR_REFUSED_TOOBIG] = "refused_too_big",
     [FH_CTR_REFUSED_VERSION] = "refused_version",
@@ -20,6 +19,8 @@ static const char *const names[FH_CTR_COUNT] = {
     [FH_CTR_ACKED] = "acked_by_parent",
     [FH_CTR_DEAD_LETTER] = "dead_letter",
     [FH_CTR_STORE_FULL] = "store_full",
+    [FH_CTR_COALESCED] = "coalesced",
+    [FH_CTR_OUTBOX_FULL] = "outbox_full_retry",
 };
 
 const char *fh_counter_name(enum fh_counter c)

@@ -12,7 +12,6 @@
 enum fh_counter {
     FH_CTR_STORED,            /* reports newly committed here */
     FH_CTR_DUPLICATE,         /* reports received again and acknowledged as duplicates */
-    FH_CTR_GAP,               /* reports received ahead of a missing seq: sent back to retry */
     FH_CTR_REFUSED_MALFORMED, /* parts that do not decode as an Envelope or its body */
     FH_CTR_REFUSED_TOOBIG,    /* parts over FH_MAX_ENVELOPE_BYTES */
     FH_CTR_REFUSED_VERSION,   /* envelopes of another protocol version */
@@ -27,7 +26,9 @@ enum fh_counter {
     FH_CTR_RETRANSMITTED,     /* of those, sent again after a timeout or a retry verdict */
     FH_CTR_ACKED,             /* reports the parent acknowledged (stored or duplicate) */
     FH_CTR_DEAD_LETTER,       /* reports the parent refused for good, kept aside */
-    FH_CTR_STORE_FULL,        /* batches not stored because the store was full */
+    FH_CTR_STORE_FULL,        /* rounds not stored because the store was full */
+    FH_CTR_COALESCED,         /* older health samples dropped from a full outbox */
+    FH_CTR_OUTBOX_FULL,       /* health samples sent back to retry: the outbox is over its bound */
     FH_CTR_COUNT
 };
 

@@ -14,7 +14,13 @@
 
 static const struct fh_config_key keys[] = {
     K("store", "map_size_mb", FH_CONF_INT, map_size_mb, "1024", 16, 1 << 24,
-      "largest size the LMDB store may reach, in MiB (sparse: disk is used as data grows)"),
+      "size of the LMDB map at start, in MiB (sparse: disk is used as data grows)"),
+    K("store", "map_max_mb", FH_CONF_INT, map_max_mb, "0", 0, 1 << 24,
+      "the map doubles when full up to this many MiB; 0: as far as the disk allows "
+      "(64 MiB of it are always left free)"),
+    K("store", "outbox_max_mb", FH_CONF_INT, outbox_max_mb, "256", 1, 1 << 24,
+      "bound of the outbox in MiB: over it, older health samples are coalesced (the "
+      "latest per host kept) and counted; detections are never dropped"),
     K("relay", "batch_max", FH_CONF_INT, batch_max, "256", 1, FH_MAX_BATCH,
       "reports per message sent to the parent"),
     K("relay", "window", FH_CONF_INT, window, "4096", 1, 1 << 20,
@@ -46,6 +52,11 @@ int fh_nodeconf_apply(const struct fh_nodeconf *nc, const char *file, const char
     if (nc->window < nc->batch_max) {
         snprintf(err, err_len, "%s: relay.window: %lld is smaller than relay.batch_max %lld",
                  file, (long long)nc->window, (long long)nc->batch_max);
+        return FH_ECONFIG;
+    }
+    if (nc->map_max_mb && nc->map_max_mb < nc->map_size_mb) {
+        snprintf(err, err_len, "%s: store.map_max_mb: %lld is smaller than store.map_size_mb "
+                 "%lld", file, (long long)nc->map_max_mb, (long long)nc->map_size_mb);
         return FH_ECONFIG;
     }
     if (nc->retry_max_ms < nc->retry_min_ms) {

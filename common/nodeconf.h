@@ -1,6 +1,6 @@
 /* nodeconf.h - configuration sections every node (agent or collector) shares.
  *
- *   [store] map_size_mb           how large the LMDB map may grow
+ *   [store] map_size_mb, map_max_mb, outbox_max_mb
  *   [relay] batch_max, window, retry_min_ms, retry_max_ms, heartbeat_ms
  *   [log]   level
  *
@@ -15,6 +15,8 @@
 
 struct fh_nodeconf {
     int64_t map_size_mb;
+    int64_t map_max_mb;
+    int64_t outbox_max_mb;
     int64_t batch_max;
     int64_t window;
     int64_t retry_min_ms;

@@ -11,22 +11,31 @@
 #include "err.h"
 #include "path.h"
 
+/* lane: where its relay duty waits; state: a newer sample replaces an older one (and
+ * may be coalesced); latest: each origin's latest report of the kind is kept apart. */
 static const struct {
     const char *name;
     const ProtobufCMessageDescriptor *body;
+    enum fh_lane lane;
+    bool state;
+    bool latest;
 } kinds[] = {
-    [FH__KIND__KIND_HELLO] = {"hello", &fh__hello__descriptor},
-    [FH__KIND__KIND_HEALTH] = {"health", &fh__health__descriptor},
-    [FH__KIND__KIND_ACK] = {"ack", &fh__ack__descriptor},
-    [FH__KIND__KIND_PATCH] = {"patch", &fh__patch_state__descriptor},
-    [FH__KIND__KIND_DETECTION] = {"detection", &fh__detection__descriptor},
-    [FH__KIND__KIND_INCIDENT] = {"incident", &fh__incident__descriptor},
-    [FH__KIND__KIND_ROLLUP] = {"rollup", &fh__rollup__descriptor},
-    [FH__KIND__KIND_WARNING] = {"warning", &fh__warning__descriptor},
-    [FH__KIND__KIND_ADVISORY] = {"advisory", &fh__advisory__descriptor},
-    [FH__KIND__KIND_WARNING_ACK] = {"warning_ack", &fh__warning_ack__descriptor},
-    [FH__KIND__KIND_DROP_NOTICE] = {"drop_notice", &fh__drop_notice__descriptor},
-    [FH__KIND__KIND_SERVICE] = {"service", &fh__service_event__descriptor},
+    [FH__KIND__KIND_HELLO] = {"hello", &fh__hello__descriptor, FH_LANE_URGENT, false},
+    [FH__KIND__KIND_HEALTH] = {"health", &fh__health__descriptor, FH_LANE_BULK, true, true},
+    [FH__KIND__KIND_ACK] = {"ack", &fh__ack__descriptor, FH_LANE_URGENT, false},
+    [FH__KIND__KIND_PATCH] = {"patch", &fh__patch_state__descriptor, FH_LANE_BULK, false},
+    [FH__KIND__KIND_DETECTION] = {"detection", &fh__detection__descriptor, FH_LANE_URGENT,
+                                  false},
+    [FH__KIND__KIND_INCIDENT] = {"incident", &fh__incident__descriptor, FH_LANE_URGENT, false},
+    [FH__KIND__KIND_ROLLUP] = {"rollup", &fh__rollup__descriptor, FH_LANE_BULK, false},
+    [FH__KIND__KIND_WARNING] = {"warning", &fh__warning__descriptor, FH_LANE_URGENT, false},
+    [FH__KIND__KIND_ADVISORY] = {"advisory", &fh__advisory__descriptor, FH_LANE_URGENT, false},
+    [FH__KIND__KIND_WARNING_ACK] = {"warning_ack", &fh__warning_ack__descriptor,
+                                    FH_LANE_URGENT, false},
+    [FH__KIND__KIND_DROP_NOTICE] = {"drop_notice", &fh__drop_notice__descriptor,
+                                    FH_LANE_URGENT, false, true},
+    [FH__KIND__KIND_SERVICE] = {"service", &fh__service_event__descriptor, FH_LANE_URGENT,
+                                false},
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
@@ -39,6 +48,38 @@ const char *fh_kind_name(int kind)
 {
     return kind > 0 && (size_t)kind < NKINDS && kinds[kind].name ? kinds[kind].name
                                                                    : "unknown";
+}
+
+enum fh_lane fh_kind_lane(int kind)
+{
+    return fh_kind_body(kind) ? kinds[kind].lane : FH_LANE_URGENT;
+}
+
+bool fh_kind_is_state(int kind)
+{
+    return fh_kind_body(kind) && kinds[kind].state;
+}
+
+bool fh_kind_keeps_latest(int kind)
+{
+    return fh_kind_body(kind) && kinds[kind].latest;
+}
+
+int fh_report_series(const void *bytes, size_t len, uint64_t *series, void *arg)
+{
+    (void)arg;
+    Fh__Envelope *env = fh__envelope__unpack(NULL, len, bytes);
+    if (!env)
+        return 0;
+    int state = fh_kind_is_state(env->kind) && env->origin;
+    if (state) {
+        uint64_t h = 1469598103934665603ull; /* FNV-1a over origin and kind */
+        for (const char *c = env->origin; *c; c++)
+            h = (h ^ (unsigned char)*c) * 1099511628211ull;
+        *series = (h ^ (uint64_t)env->kind) * 1099511628211ull;
+    }
+    fh__envelope__free_unpacked(env, NULL);
+    return state;
 }
 
 int fh_report_encode(const char *origin, uint64_t seq, uint64_t time_us, int kind,

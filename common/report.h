@@ -8,6 +8,7 @@
 #ifndef FH_REPORT_H
 #define FH_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,7 @@
 
 #include "counters.h"
 #include "fenghuo.pb-c.h"
+#include "outbox.h"
 
 #define FH_PROTO_VERSION 1
 #define FH_MAX_ENVELOPE_BYTES (256u * 1024u)  /* one report, envelope included */
@@ -28,6 +30,17 @@
 const ProtobufCMessageDescriptor *fh_kind_body(int kind);
 /* "health", "hello", ... or "unknown": a static string. */
 const char *fh_kind_name(int kind);
+/* The outbox lane reports of kind travel in: bulk for state samples and summaries,
+ * urgent for everything else (detections, incidents, acknowledgements, drop notices). */
+enum fh_lane fh_kind_lane(int kind);
+/* True for state samples, where a newer report of the same origin replaces an older one
+ * (health): the only kind an outbox under pressure may coalesce. */
+bool fh_kind_is_state(int kind);
+/* True when each origin's latest report of kind is kept apart (health, drop notices). */
+bool fh_kind_keeps_latest(int kind);
+/* An fh_series_fn for fh_outbox_coalesce(): state samples belong to the series of their
+ * origin and kind. */
+int fh_report_series(const void *bytes, size_t len, uint64_t *series, void *arg);
 
 /* Encode body (may be NULL for an empty body) and wrap it in an envelope. *out is
  * malloc'd (the caller frees it), *len its size. Returns 0, FH_ETOOBIG, FH_ENOMEM. */

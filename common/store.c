@@ -17,104 +17,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "err.h"
 #include "log.h"
+#include "store_int.h"
 
-enum { DB_META, DB_OUTBOX, DB_DEAD, DB_SEQS, DB_REPORTS, DB_LATEST, DB_CHILDREN, DB_COUNT };
 static const char *const db_names[DB_COUNT] = {"meta", "outbox", "dead", "seqs",
                                                "reports", "latest", "children"};
 
-struct fh_store {
-    MDB_env *env;
-    MDB_dbi dbi[DB_COUNT];
-    bool read_only;
-    uint64_t next_okey;   /* next outbox key */
-    uint64_t next_dkey;   /* next dead-letter key */
-    uint64_t next_seq;    /* next own seq */
-};
-
-struct fh_txn {
-    struct fh_store *st;
-    MDB_txn *txn;
-};
-
-#define META_NEXT_SEQ "next_seq"
-#define META_COUNTERS "counters"
-#define META_PARENT_ACK "parent_ack_us"
-
-static int map_err(int rc, const char *what)
-{
-    if (rc == 0)
-        return 0;
-    if (rc == MDB_NOTFOUND)
-        return FH_ENOTFOUND;
-    if (rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT || rc == MDB_TXN_FULL) {
-        fh_log(FH_LOG_WARN, "store: %s: %s", what, mdb_strerror(rc));
-        return FH_EFULL;
-    }
-    fh_log(FH_LOG_ERROR, "store: %s: %s", what, mdb_strerror(rc));
-    return FH_ESTORE;
-}
-
-static void put_be64(unsigned char *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (unsigned char)(v & 0xff);
-}
-
-static uint64_t get_be64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static MDB_val val_of(const void *p, size_t n)
-{
-    return (MDB_val){.mv_size = n, .mv_data = (void *)p};
-}
-
-static MDB_val str_val(const char *s)
-{
-    return val_of(s, strlen(s));
-}
-
-/* The key after the last one of dbi (1 when empty). */
-static int next_key_after_last(MDB_txn *txn, MDB_dbi dbi, uint64_t *out)
-{
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, dbi, &cur);
-    if (rc)
-        return map_err(rc, "cursor_open");
-    MDB_val k, v;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-    *out = 1;
-    if (rc == 0 && k.mv_size == 8)
-        *out = get_be64(k.mv_data) + 1;
-    mdb_cursor_close(cur);
-    return rc == 0 || rc == MDB_NOTFOUND ? 0 : map_err(rc, "cursor_get last");
-}
-
-static int load_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *out)
-{
-    MDB_val k = str_val(key), v;
-    int rc = mdb_get(txn, dbi, &k, &v);
-    if (rc == 0 && v.mv_size == 8) {
-        *out = get_be64(v.mv_data);
-        return 0;
-    }
-    return rc == 0 ? FH_EMALFORMED : map_err(rc, key);
-}
-
-static int save_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t value)
-{
-    unsigned char b[8];
-    put_be64(b, value);
-    MDB_val k = str_val(key), v = val_of(b, 8);
-    return map_err(mdb_put(txn, dbi, &k, &v, 0), key);
-}
+#define map_err fh_lmdb_err
+#define val_of fh_lmdb_val
+#define str_val fh_lmdb_str
+#define put_be64 fh_be64_put
+#define get_be64 fh_be64_get
+#define load_u64 fh_lmdb_load_u64
+#define save_u64 fh_lmdb_save_u64
 
 /* mkdir -p: the data directory and any missing parents, mode 0700. */
 static int make_dirs(const char *dir)
@@ -141,6 +59,7 @@ int fh_store_open(const char *dir, size_t map_mb, unsigned flags, struct fh_stor
     if (!st)
         return FH_ENOMEM;
     st->read_only = ro;
+    snprintf(st->dir, sizeof st->dir, "%s", dir);
     int derr = ro ? 0 : make_dirs(dir);
     if (derr) {
         fh_log(FH_LOG_ERROR, "store: cannot create %s: %s", dir, strerror(derr));
@@ -175,9 +94,13 @@ int fh_store_open(const char *dir, size_t map_mb, unsigned flags, struct fh_stor
             goto fail_mdb;
         }
     }
-    err = next_key_after_last(txn, st->dbi[DB_OUTBOX], &st->next_okey);
+    err = 0;
+    for (int l = 0; l < FH_LANES && !err; l++)
+        err = fh_lmdb_next_key(txn, st->dbi[DB_OUTBOX], l ? (uint64_t)l << 63 : 1,
+                               l + 1 < FH_LANES ? (uint64_t)(l + 1) << 63 : 0,
+                               &st->next_okey[l]);
     if (!err)
-        err = next_key_after_last(txn, st->dbi[DB_DEAD], &st->next_dkey);
+        err = fh_lmdb_next_key(txn, st->dbi[DB_DEAD], 1, 0, &st->next_dkey);
     if (!err) {
         err = load_u64(txn, st->dbi[DB_META], META_NEXT_SEQ, &st->next_seq);
         if (err == FH_ENOTFOUND) {
@@ -241,16 +164,52 @@ void fh_txn_abort(struct fh_txn *t)
     free(t);
 }
 
-/* Append bytes under the next key of a u64-keyed database. */
-static int append(MDB_txn *txn, MDB_dbi dbi, uint64_t *next, const void *bytes, size_t len)
+/* The report key: origin, NUL, seq big-endian. Returns its length. */
+static size_t report_key(unsigned char *kb, const char *origin, size_t olen, uint64_t seq)
 {
-    unsigned char kb[8];
-    put_be64(kb, *next);
-    MDB_val k = val_of(kb, 8), v = val_of(bytes, len);
-    int rc = mdb_put(txn, dbi, &k, &v, MDB_APPEND);
-    if (rc)
-        return map_err(rc, "append");
-    (*next)++;
+    memcpy(kb, origin, olen);
+    kb[olen] = 0;
+    put_be64(kb + olen + 1, seq);
+    return olen + 9;
+}
+
+/* Move the origin's floor past every seq stored contiguously above it. */
+static int advance_floor(MDB_txn *txn, struct fh_store *st, const char *origin, size_t olen,
+                         uint64_t floor)
+{
+    unsigned char kb[FH_PATH_MAX + 9];
+    MDB_val k, v;
+    for (;;) {
+        k = val_of(kb, report_key(kb, origin, olen, floor + 1));
+        int rc = mdb_get(txn, st->dbi[DB_REPORTS], &k, &v);
+        if (rc == MDB_NOTFOUND)
+            break;
+        if (rc)
+            return map_err(rc, "get report");
+        floor++;
+    }
+    return save_u64(txn, st->dbi[DB_SEQS], origin, floor);
+}
+
+/* Keep r as the origin's latest state of its kind unless a newer one is kept. */
+static int keep_latest(MDB_txn *txn, struct fh_store *st, const struct fh_report_ref *r,
+                       size_t olen)
+{
+    unsigned char kb[FH_PATH_MAX + 2];
+    memcpy(kb, r->origin, olen);
+    kb[olen] = 0;
+    kb[olen + 1] = (unsigned char)r->kind;
+    MDB_val k = val_of(kb, olen + 2), v;
+    int rc = mdb_get(txn, st->dbi[DB_LATEST], &k, &v);
+    if (rc == 0 && v.mv_size >= 8 && get_be64(v.mv_data) > r->seq)
+        return 0;
+    if (rc && rc != MDB_NOTFOUND)
+        return map_err(rc, "get latest");
+    v.mv_size = 8 + r->len;
+    if ((rc = mdb_put(txn, st->dbi[DB_LATEST], &k, &v, MDB_RESERVE)))
+        return map_err(rc, "put latest");
+    put_be64(v.mv_data, r->seq);
+    memcpy((unsigned char *)v.mv_data + 8, r->bytes, r->len);
     return 0;
 }
 
@@ -258,35 +217,26 @@ int fh_store_accept(struct fh_txn *t, const struct fh_report_ref *r, bool relay)
 {
     struct fh_store *st = t->st;
     size_t olen = strlen(r->origin);
-    if (olen == 0 || olen >= FH_PATH_MAX)
+    if (olen == 0 || olen >= FH_PATH_MAX || r->seq == 0)
         return FH_EINVAL;
-    uint64_t last = 0;
-    int err = load_u64(t->txn, st->dbi[DB_SEQS], r->origin, &last);
+    uint64_t floor = 0;
+    int err = load_u64(t->txn, st->dbi[DB_SEQS], r->origin, &floor);
     if (err && err != FH_ENOTFOUND)
         return err;
-    if (r->seq <= last)
+    if (r->seq <= floor)
         return FH_EDUP;
-    if (r->seq != last + 1)
-        return FH_EORDER;
-
     unsigned char kb[FH_PATH_MAX + 9];
-    memcpy(kb, r->origin, olen);
-    kb[olen] = 0;
-    put_be64(kb + olen + 1, r->seq);
-    MDB_val k = val_of(kb, olen + 9), v = val_of(r->bytes, r->len);
+    MDB_val k = val_of(kb, report_key(kb, r->origin, olen, r->seq)), v = val_of(r->bytes, r->len);
     int rc = mdb_put(t->txn, st->dbi[DB_REPORTS], &k, &v, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST)
+        return FH_EDUP;
     if (rc)
         return map_err(rc, "put report");
-    if ((err = save_u64(t->txn, st->dbi[DB_SEQS], r->origin, r->seq)))
+    if (r->seq == floor + 1 && (err = advance_floor(t->txn, st, r->origin, olen, floor)))
         return err;
-    if (r->keep_latest) {
-        MDB_val lk = val_of(r->origin, olen);
-        if ((rc = mdb_put(t->txn, st->dbi[DB_LATEST], &lk, &v, 0)))
-            return map_err(rc, "put latest");
-    }
-    if (relay)
-        return append(t->txn, st->dbi[DB_OUTBOX], &st->next_okey, r->bytes, r->len);
-    return 0;
+    if (r->keep_latest && (err = keep_latest(t->txn, st, r, olen)))
+        return err;
+    return relay ? fh_outbox_append(t, r->lane, r->bytes, r->len) : 0;
 }
 
 int fh_store_child_seen(struct fh_txn *t, const char *path, const struct fh_child *c)
@@ -349,110 +299,6 @@ int fh_store_load_counters(struct fh_store *st, uint64_t *ctr)
     return rc == 0 || rc == MDB_NOTFOUND ? 0 : map_err(rc, "get counters");
 }
 
-uint64_t fh_store_next_seq(struct fh_store *st)
-{
-    return st->next_seq;
-}
-
-int fh_store_put_own(struct fh_store *st, uint64_t seq, const void *bytes, size_t len)
-{
-    if (seq != st->next_seq)
-        return FH_EINVAL;
-    struct fh_txn *t;
-    int err = fh_txn_begin(st, true, &t);
-    if (err)
-        return err;
-    uint64_t okey = st->next_okey;
-    err = append(t->txn, st->dbi[DB_OUTBOX], &st->next_okey, bytes, len);
-    if (!err)
-        err = save_u64(t->txn, st->dbi[DB_META], META_NEXT_SEQ, seq + 1);
-    if (err) {
-        fh_txn_abort(t);
-        st->next_okey = okey;
-        return err;
-    }
-    if ((err = fh_txn_commit(t))) {
-        st->next_okey = okey;
-        return err;
-    }
-    st->next_seq = seq + 1;
-    return 0;
-}
-
-int fh_store_outbox_read(struct fh_store *st, uint64_t from, size_t max, size_t max_bytes,
-                         struct iovec *entries, uint64_t *keys, fh_outbox_fn fn, void *arg)
-{
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
-    if (rc)
-        return map_err(rc, "txn_begin");
-    if ((rc = mdb_cursor_open(txn, st->dbi[DB_OUTBOX], &cur))) {
-        mdb_txn_abort(txn);
-        return map_err(rc, "cursor_open");
-    }
-    unsigned char kb[8];
-    put_be64(kb, from);
-    MDB_val k = val_of(kb, 8), v;
-    size_t n = 0, bytes = 0;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && n < max && k.mv_size == 8 && (n == 0 || bytes + v.mv_size <= max_bytes)) {
-        entries[n] = (struct iovec){.iov_base = v.mv_data, .iov_len = v.mv_size};
-        keys[n++] = get_be64(k.mv_data);
-        bytes += v.mv_size;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    if (n)
-        fn(entries, keys, n, arg);
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
-    if (rc && rc != MDB_NOTFOUND)
-        return map_err(rc, "outbox read");
-    return (int)n;
-}
-
-int fh_store_outbox_settle(struct fh_store *st, const uint64_t *acked, size_t nacked,
-                           const uint64_t *refused, size_t nrefused, uint64_t ack_us)
-{
-    struct fh_txn *t;
-    int err = fh_txn_begin(st, true, &t);
-    if (err)
-        return err;
-    uint64_t dkey = st->next_dkey;
-    MDB_dbi ob = st->dbi[DB_OUTBOX];
-    unsigned char kb[8];
-    for (size_t i = 0; i < nacked && !err; i++) {
-        put_be64(kb, acked[i]);
-        MDB_val k = val_of(kb, 8);
-        int rc = mdb_del(t->txn, ob, &k, NULL);
-        if (rc && rc != MDB_NOTFOUND)
-            err = map_err(rc, "outbox del");
-    }
-    for (size_t i = 0; i < nrefused && !err; i++) {
-        put_be64(kb, refused[i]);
-        MDB_val k = val_of(kb, 8), v;
-        int rc = mdb_get(t->txn, ob, &k, &v);
-        if (rc == MDB_NOTFOUND)
-            continue;
-        if (rc == 0)
-            err = append(t->txn, st->dbi[DB_DEAD], &dkey, v.mv_data, v.mv_size);
-        else
-            err = map_err(rc, "outbox get");
-        if (!err && (rc = mdb_del(t->txn, ob, &k, NULL)))
-            err = map_err(rc, "outbox del");
-    }
-    if (!err)
-        err = save_u64(t->txn, st->dbi[DB_META], META_PARENT_ACK, ack_us);
-    if (err) {
-        fh_txn_abort(t);
-        return err;
-    }
-    if ((err = fh_txn_commit(t)))
-        return err;
-    st->next_dkey = dkey;
-    return 0;
-}
-
 static uint64_t entries(struct fh_store *st, int db)
 {
     MDB_txn *txn;
@@ -464,19 +310,53 @@ static uint64_t entries(struct fh_store *st, int db)
     return rc ? 0 : s.ms_entries;
 }
 
-uint64_t fh_store_outbox_depth(struct fh_store *st)
-{
-    return entries(st, DB_OUTBOX);
-}
-
-uint64_t fh_store_dead_count(struct fh_store *st)
-{
-    return entries(st, DB_DEAD);
-}
-
 uint64_t fh_store_report_count(struct fh_store *st)
 {
     return entries(st, DB_REPORTS);
+}
+
+void fh_store_set_map_max(struct fh_store *st, size_t max_mb)
+{
+    st->map_max_mb = max_mb;
+}
+
+void fh_store_map_use(struct fh_store *st, uint64_t *used, uint64_t *size)
+{
+    MDB_envinfo info;
+    MDB_stat s;
+    mdb_env_info(st->env, &info);
+    mdb_env_stat(st->env, &s);
+    *used = (uint64_t)(info.me_last_pgno + 1) * s.ms_psize;
+    *size = info.me_mapsize;
+}
+
+int fh_store_grow(struct fh_store *st)
+{
+    const uint64_t reserve = 64ull << 20;
+    uint64_t used, size;
+    fh_store_map_use(st, &used, &size);
+    uint64_t want = size * 2;
+    if (st->map_max_mb && want > (uint64_t)st->map_max_mb << 20)
+        want = (uint64_t)st->map_max_mb << 20;
+    struct statvfs vfs;
+    if (statvfs(st->dir, &vfs) == 0) {
+        /* the file holds at most `used` bytes now; growing needs want - used more */
+        uint64_t avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+        uint64_t room = avail > reserve ? avail - reserve : 0;
+        if (want > used + room)
+            want = used + room;
+    }
+    if (want <= size) {
+        fh_log(FH_LOG_ERROR, "store: map of %llu MiB is full and cannot grow (limit %zu MiB, "
+               "disk free space)", (unsigned long long)(size >> 20), st->map_max_mb);
+        return FH_EFULL;
+    }
+    int rc = mdb_env_set_mapsize(st->env, want);
+    if (rc)
+        return map_err(rc, "set_mapsize");
+    fh_log(FH_LOG_WARN, "store: map grown from %llu to %llu MiB", (unsigned long long)(size >> 20),
+           (unsigned long long)(want >> 20));
+    return 0;
 }
 
 int fh_store_meta_set(struct fh_store *st, const char *key, const char *value)
@@ -549,6 +429,7 @@ static int each(struct fh_store *st, int db,
 }
 
 struct report_walk {
+    int kind;
     fh_report_fn fn;
     fh_child_fn cfn;
     void *arg;
@@ -580,9 +461,15 @@ static int visit_latest(const MDB_val *k, const MDB_val *v, void *arg)
 {
     struct report_walk *w = arg;
     char origin[FH_PATH_MAX];
-    if (copy_key(k, origin))
+    size_t olen = k->mv_size >= 2 ? k->mv_size - 2 : 0;
+    const unsigned char *kd = k->mv_data;
+    if (olen == 0 || olen >= sizeof origin || kd[olen] != 0 || v->mv_size < 8 ||
+        (w->kind && kd[olen + 1] != w->kind))
         return 0;
-    return w->fn(origin, 0, v->mv_data, v->mv_size, w->arg);
+    memcpy(origin, kd, olen);
+    origin[olen] = 0;
+    return w->fn(origin, get_be64(v->mv_data), (const unsigned char *)v->mv_data + 8,
+                 v->mv_size - 8, w->arg);
 }
 
 static int visit_child(const MDB_val *k, const MDB_val *v, void *arg)
@@ -603,9 +490,9 @@ int fh_store_each_report(struct fh_store *st, fh_report_fn fn, void *arg)
     return each(st, DB_REPORTS, visit_report, &w);
 }
 
-int fh_store_each_latest(struct fh_store *st, fh_report_fn fn, void *arg)
+int fh_store_each_latest(struct fh_store *st, int kind, fh_report_fn fn, void *arg)
 {
-    struct report_walk w = {.fn = fn, .arg = arg};
+    struct report_walk w = {.kind = kind, .fn = fn, .arg = arg};
     return each(st, DB_LATEST, visit_latest, &w);
 }
 

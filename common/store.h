@@ -25,6 +25,7 @@
 #include <sys/uio.h>
 
 #include "counters.h"
+#include "outbox.h"
 #include "path.h"
 
 struct fh_store;
@@ -52,17 +53,22 @@ void fh_txn_abort(struct fh_txn *t);
 
 struct fh_report_ref {
     const char *origin;    /* valid path, NUL-terminated */
-    uint64_t seq;
+    uint64_t seq;          /* >= 1 */
+    int kind;              /* Fh__Kind */
     bool keep_latest;      /* state-like (health): also keep as the origin's latest */
+    enum fh_lane lane;     /* the outbox lane of its relay duty */
     const void *bytes;     /* the whole envelope as received */
     size_t len;
 };
 
-/* Accept one report into write transaction t: when seq is the origin's next, store it,
- * move its dedup mark, keep it as the origin's latest state when keep_latest, and
- * when relay is true append it to the outbox. Returns 0 (stored), FH_EDUP (seq already
- * stored: nothing written), FH_EORDER (a seq before it is missing: nothing written), or
- * FH_EFULL / FH_ESTORE (the transaction must be aborted). */
+/* Accept one report into write transaction t. Dedup is on (origin, seq): a report is
+ * stored when no report of that origin and seq is stored yet, whatever arrived before it
+ * (a detection may overtake older health samples; a coalesced sample never comes). The
+ * origin's floor (every seq at or below it is stored) moves up when the gap below closes.
+ * State is applied in seq order: the latest state of an origin is replaced only by a
+ * report with a higher seq. When relay is true the report is appended to its outbox
+ * lane. Returns 0 (stored), FH_EDUP (already stored: nothing written), or FH_EFULL /
+ * FH_ESTORE (the transaction must be aborted). */
 int fh_store_accept(struct fh_txn *t, const struct fh_report_ref *r, bool relay);
 
 struct fh_child {
@@ -87,35 +93,16 @@ int fh_store_flush_state(struct fh_store *st, const uint64_t *ctr, uint64_t pare
 /* Load the saved counters into ctr (zeros when none). */
 int fh_store_load_counters(struct fh_store *st, uint64_t *ctr);
 
-/* ---- the origin's own reports (agent) ---- */
+/* ---- space ---- */
 
-/* The seq the next own report must carry (1 for a new store). */
-uint64_t fh_store_next_seq(struct fh_store *st);
-/* Append an own report with seq == fh_store_next_seq() to the outbox and advance the
- * seq, in one durable transaction. Returns 0, FH_EINVAL (wrong seq), FH_EFULL, FH_ESTORE. */
-int fh_store_put_own(struct fh_store *st, uint64_t seq, const void *bytes, size_t len);
-
-/* ---- the outbox (agent and collector) ---- */
-
-/* Called once with the entries read: entries[i] is the envelope stored under keys[i].
- * The bytes are valid only during the call (they point into the map). */
-typedef void (*fh_outbox_fn)(const struct iovec *entries, const uint64_t *keys, size_t n,
-                             void *arg);
-
-/* Read the outbox entries with key >= from in key order, at most max of them and, past
- * the first, at most max_bytes in all, into the caller's arrays entries[max] and
- * keys[max], and call fn once with them inside the read transaction (not when none).
- * Returns the number read (>= 0) or a negative FH_E*. */
-int fh_store_outbox_read(struct fh_store *st, uint64_t from, size_t max, size_t max_bytes,
-                         struct iovec *entries, uint64_t *keys, fh_outbox_fn fn, void *arg);
-/* In one durable transaction: delete the acknowledged keys, move the refused keys to the
- * dead-letter database, and record ack_us as the time of the parent's last ack. Keys
- * already gone are ignored. Returns 0 or a negative FH_E*. */
-int fh_store_outbox_settle(struct fh_store *st, const uint64_t *acked, size_t nacked,
-                           const uint64_t *refused, size_t nrefused, uint64_t ack_us);
-/* Entries waiting in the outbox, and in the dead-letter database. */
-uint64_t fh_store_outbox_depth(struct fh_store *st);
-uint64_t fh_store_dead_count(struct fh_store *st);
+/* Let the map grow up to max_mb MiB (0: as far as the disk allows). */
+void fh_store_set_map_max(struct fh_store *st, size_t max_mb);
+/* After FH_EFULL: double the map (within the limit and the disk's free space, keeping
+ * 64 MiB of the disk free). No transaction of this process may be open. Returns 0 when
+ * the map grew, FH_EFULL when it cannot. */
+int fh_store_grow(struct fh_store *st);
+/* Bytes of the map in use and its size. */
+void fh_store_map_use(struct fh_store *st, uint64_t *used, uint64_t *size);
 
 /* ---- meta ---- */
 
@@ -132,8 +119,8 @@ typedef int (*fh_report_fn)(const char *origin, uint64_t seq, const void *bytes,
                             size_t len, void *arg);
 /* Every stored report, in (origin, seq) order. */
 int fh_store_each_report(struct fh_store *st, fh_report_fn fn, void *arg);
-/* Every origin's latest health envelope (seq is passed as 0: read it from the bytes). */
-int fh_store_each_latest(struct fh_store *st, fh_report_fn fn, void *arg);
+/* Every origin's latest report of kind (0: of every kind kept), with its seq. */
+int fh_store_each_latest(struct fh_store *st, int kind, fh_report_fn fn, void *arg);
 typedef int (*fh_child_fn)(const char *path, const struct fh_child *c, void *arg);
 int fh_store_each_child(struct fh_store *st, fh_child_fn fn, void *arg);
 /* Number of stored reports. */

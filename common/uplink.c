@@ -42,8 +42,9 @@ struct fh_uplink {
     struct batch *ring;        /* in-flight batches, oldest at head */
     size_t ring_cap, head, count;
     uint32_t inflight;         /* reports in flight */
-    uint64_t cursor;           /* next outbox key to send */
-    uint64_t highest_sent;     /* highest key ever sent */
+    uint32_t credit;           /* reports the parent said it will take in flight */
+    uint64_t cursor[FH_LANES]; /* next outbox key to send, per lane (0: lane start) */
+    uint64_t highest_sent[FH_LANES]; /* highest key ever sent, per lane */
     uint64_t next_batch;
     uint64_t started_us;
 
@@ -88,7 +89,7 @@ static void rewind_outbox(struct fh_uplink *u, uint32_t delay_ms, const char *wh
                u->endpoint, why, u->inflight, delay_ms);
     u->count = 0;
     u->inflight = 0;
-    u->cursor = 0;
+    memset(u->cursor, 0, sizeof u->cursor);
     u->resume_ms = fh_mono_ms() + delay_ms;
 }
 
@@ -99,7 +100,7 @@ static int make_hello(struct fh_uplink *u, uint64_t batch, uint8_t **out, size_t
     h.software = u->software;
     h.hostname = u->hostname;
     h.batch = batch;
-    h.outbox_depth = fh_store_outbox_depth(u->st);
+    h.outbox_depth = fh_outbox_depth(u->st);
     h.started_us = u->started_us;
     h.dead_letters = u->ctr[FH_CTR_DEAD_LETTER];
     return fh_report_encode(u->self, 0, fh_now_us(), FH__KIND__KIND_HELLO, &h.base, out, len);
@@ -133,17 +134,34 @@ static void send_heartbeat(struct fh_uplink *u)
     free(hello);
 }
 
+/* Reports that may still go out now: the window, narrowed by the parent's credit. */
+static uint32_t room(const struct fh_uplink *u)
+{
+    uint32_t w = u->credit < u->o.window ? u->credit : u->o.window;
+    return w > u->inflight ? w - u->inflight : 0;
+}
+
 static void pump(struct fh_uplink *u)
 {
     uint64_t now = fh_mono_ms();
     if (now < u->resume_ms)
         return;
-    while (u->count < u->ring_cap && u->inflight + u->o.batch_max <= u->o.window) {
-        u->send_err = 0;
-        int n = fh_store_outbox_read(u->st, u->cursor, u->o.batch_max, FH_MAX_FRAME_BYTES / 2,
-                                     u->iov + 1, u->keys, send_entries, u);
-        if (n <= 0)
+    uint32_t r;
+    while (u->count < u->ring_cap && (r = room(u)) > 0) {
+        size_t max = r < u->o.batch_max ? r : u->o.batch_max;
+        int n = 0;
+        enum fh_lane lane;
+        /* urgent first: detections overtake a backlog of health samples */
+        for (lane = FH_LANE_URGENT; lane < FH_LANES && n == 0; lane++) {
+            u->send_err = 0;
+            n = fh_outbox_read(u->st, lane, u->cursor[lane], max, FH_MAX_FRAME_BYTES / 2,
+                               u->iov + 1, u->keys, send_entries, u);
+            if (n < 0)
+                return;
+        }
+        if (n == 0)
             return;
+        lane--;
         if (u->send_err == FH_EAGAIN) {
             u->resume_ms = now + jitter(u->rto_ms);
             return;
@@ -162,17 +180,18 @@ static void pump(struct fh_uplink *u)
         u->inflight += (uint32_t)n;
         u->ctr[FH_CTR_SENT] += (uint64_t)n;
         for (int i = 0; i < n; i++)
-            if (u->keys[i] <= u->highest_sent)
+            if (u->keys[i] <= u->highest_sent[lane])
                 u->ctr[FH_CTR_RETRANSMITTED]++;
-        if (u->keys[n - 1] > u->highest_sent)
-            u->highest_sent = u->keys[n - 1];
-        u->cursor = u->keys[n - 1] + 1;
+        if (u->keys[n - 1] > u->highest_sent[lane])
+            u->highest_sent[lane] = u->keys[n - 1];
+        u->cursor[lane] = u->keys[n - 1] + 1;
         u->last_send_ms = now;
     }
 }
 
 static void handle_ack(struct fh_uplink *u, const Fh__Ack *ack)
 {
+    u->credit = ack->credit;
     struct batch *b = NULL;
     for (size_t i = 0; i < u->count; i++)
         if (!ring_at(u, i)->done && ring_at(u, i)->id == ack->batch)
@@ -200,7 +219,7 @@ static void handle_ack(struct fh_uplink *u, const Fh__Ack *ack)
             retry = true;
         }
     }
-    int err = fh_store_outbox_settle(u->st, acked, na, refused, nr, u->last_ack_us);
+    int err = fh_outbox_settle(u->st, acked, na, refused, nr, u->last_ack_us);
     if (err) {
         /* Not settled: the entries stay and will be sent again, harmlessly. */
         fh_log(FH_LOG_ERROR, "uplink %s: cannot settle acked reports: %s", u->endpoint,
@@ -284,7 +303,10 @@ static void on_tick(uv_timer_t *t)
         rewind_outbox(u, delay, "no ack in time");
     }
     pump(u);
-    if (u->connected && now - u->last_send_ms >= u->o.heartbeat_ms)
+    /* A heartbeat when idle; sooner while the parent gives no credit, to learn when it
+     * has room again (its ack carries the new credit). */
+    if (u->connected && (now - u->last_send_ms >= u->o.heartbeat_ms ||
+                         (u->credit == 0 && now - u->last_send_ms >= u->rto_ms)))
         send_heartbeat(u);
 }
 
@@ -309,6 +331,7 @@ int fh_uplink_start(uv_loop_t *loop, void *zctx, struct fh_store *st,
     u->st = st;
     u->ctr = counters;
     u->rto_ms = opts->retry_min_ms;
+    u->credit = opts->window;
     u->started_us = fh_now_us();
     u->next_batch = u->started_us; /* never reuses a number of an earlier run */
     u->ring_cap = opts->window / opts->batch_max + 1;

@@ -1,0 +1,29 @@
+/* origin.h - making a report where it originates.
+ *
+ * An origin (an agent; a collector for what it makes itself, such as drop notices)
+ * numbers its reports 1, 2, 3... and commits each to its outbox, in the lane its kind
+ * travels in, before anyone sends it (delivery invariant 1). */
+#ifndef FH_ORIGIN_H
+#define FH_ORIGIN_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* Encode body as a report of kind from path with the next seq and the current time, and
+ * commit it to the outbox. When the store is full the map is grown once (as the disk
+ * allows) and the commit retried. *seq (may be NULL) receives its seq. Returns 0 or a
+ * negative FH_E* (nothing committed). */
+int fh_origin_emit(struct fh_store *st, const char *path, int kind,
+                   const ProtobufCMessage *body, uint64_t *seq);
+
+/* Keep the outbox within bound_bytes: when it is over, coalesce its health samples (the
+ * latest per origin stays), add what was dropped to ctr[FH_CTR_COALESCED] and report the
+ * totals upward in a drop notice from path (urgent lane). Returns true when the outbox
+ * is still over its bound afterwards (only urgent reports and latest samples are left). */
+#include <stdbool.h>
+bool fh_origin_relieve(struct fh_store *st, const char *path, uint64_t bound_bytes,
+                       uint64_t *ctr);
+
+#endif

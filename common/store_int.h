@@ -1,0 +1,48 @@
+/* store_int.h - internals shared by store.c and outbox.c: the struct behind
+ * struct fh_store and small LMDB helpers (store_lmdb.c). Not for other modules. */
+#ifndef FH_STORE_INT_H
+#define FH_STORE_INT_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "outbox.h"
+#include "store.h"
+
+enum { DB_META, DB_OUTBOX, DB_DEAD, DB_SEQS, DB_REPORTS, DB_LATEST, DB_CHILDREN, DB_COUNT };
+
+struct fh_store {
+    MDB_env *env;
+    MDB_dbi dbi[DB_COUNT];
+    bool read_only;
+    char dir[512];
+    uint64_t next_okey[FH_LANES]; /* next outbox key of each lane */
+    uint64_t next_dkey;           /* next dead-letter key */
+    uint64_t next_seq;            /* next own seq */
+    size_t map_max_mb;            /* growth limit (0: the disk is the limit) */
+};
+
+struct fh_txn {
+    struct fh_store *st;
+    MDB_txn *txn;
+};
+
+#define META_NEXT_SEQ "next_seq"
+#define META_COUNTERS "counters"
+#define META_PARENT_ACK "parent_ack_us"
+
+/* An LMDB return code as an FH_E* (MDB_MAP_FULL and ENOSPC: FH_EFULL), logged. */
+int fh_lmdb_err(int rc, const char *what);
+void fh_be64_put(unsigned char *p, uint64_t v);
+uint64_t fh_be64_get(const unsigned char *p);
+MDB_val fh_lmdb_val(const void *p, size_t n);
+MDB_val fh_lmdb_str(const char *s);
+int fh_lmdb_load_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *out);
+int fh_lmdb_save_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t value);
+/* The key after the last key of dbi within [lo, hi) (lo when none). */
+int fh_lmdb_next_key(MDB_txn *txn, MDB_dbi dbi, uint64_t lo, uint64_t hi, uint64_t *out);
+/* Put bytes under *next in a u64-keyed database and advance *next. */
+int fh_lmdb_append(MDB_txn *txn, MDB_dbi dbi, uint64_t *next, const void *bytes, size_t len);
+
+#endif
