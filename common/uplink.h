@@ -5,7 +5,8 @@
  * batch_max envelopes exactly as stored). The parent answers each batch with an ACK
  * holding one verdict per report; the uplink then, in one durable transaction, deletes
  * what was stored or was a duplicate and sets aside (dead letter) what was refused for
- * good. At most `window` reports are in flight.
+ * good. At most `window` reports are in flight, fewer when the parent's last ack gave
+ * less credit (a parent whose own outbox is over its bound slows its children down).
  *
  * Nothing is removed without an ack (delivery invariant 3). When an ack does not come
  * within the retransmission timeout, when a verdict says retry, or when the connection
