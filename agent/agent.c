@@ -75,16 +75,19 @@ struct agent {
     uv_signal_t sigterm, sigint;
 };
 
+/* --max-reports reached: stop the probes that sample (on-demand ones keep running). */
 static void stop_probes(struct agent *a)
 {
     for (size_t i = 0; i < a->nprobes; i++)
-        uv_timer_stop(&a->probes[i].timer);
+        if (!a->probes[i].probe->on_demand && a->probes[i].state)
+            uv_timer_stop(&a->probes[i].timer);
 }
 
 static int emit(struct fh_probe_sink *sink, Fh__Kind kind, const ProtobufCMessage *body)
 {
     struct agent *a = sink->agent;
-    if (a->max_reports && fh_store_next_seq(a->st) > a->max_reports) {
+    if (a->max_reports && fh_store_next_seq(a->st) > a->max_reports &&
+        fh_kind_is_state(kind)) {
         stop_probes(a);
         return 0;
     }
@@ -98,7 +101,7 @@ static int emit(struct fh_probe_sink *sink, Fh__Kind kind, const ProtobufCMessag
     a->ctr[FH_CTR_GENERATED]++;
     if (fh_kind_is_state(kind))
         fh_origin_relieve(a->st, a->conf.path, (uint64_t)a->nc.outbox_max_mb << 20, a->ctr);
-    if (a->max_reports && seq >= a->max_reports) {
+    if (a->max_reports && seq >= a->max_reports && fh_kind_is_state(kind)) {
         fh_log(FH_LOG_INFO, "made report %llu (--max-reports): probes stop, delivery goes on",
                (unsigned long long)seq);
         stop_probes(a);
@@ -173,8 +176,9 @@ static int start_probes(struct agent *a)
                    fh_strerror(err));
             return err;
         }
-        uint64_t ms = a->interval_ms_override ? a->interval_ms_override
-                                              : (uint64_t)rp->interval_s * 1000u;
+        uint64_t ms = a->interval_ms_override && !rp->probe->on_demand
+                          ? a->interval_ms_override
+                          : (uint64_t)rp->interval_s * 1000u;
         uv_timer_init(a->loop, &rp->timer);
         rp->timer.data = rp;
         uv_timer_start(&rp->timer, on_probe_timer, 0, ms);

@@ -15,6 +15,7 @@
 #ifndef FH_PROBE_H
 #define FH_PROBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,7 @@ struct fh_probe {
     int (*init)(const void *conf, void **state, uint32_t *interval_s);
     int (*collect)(void *state, struct fh_probe_sink *sink);
     void (*destroy)(void *state);
+    bool on_demand;   /* reports only what it is handed (spool): --max-reports spares it */
 };
 
 /* The list, NULL-terminated (agent/probes/probes.c). */

@@ -3,19 +3,24 @@
  *   fenghuo-ctl [-c CONFIG | -d DATA_DIR] [--json] status
  *   fenghuo-ctl [-c CONFIG | -d DATA_DIR] [--json] units
  *   fenghuo-ctl [-c CONFIG | -d DATA_DIR] export --jsonl
+ *   fenghuo-ctl [-c AGENT_CONFIG | --spool DIR] submit --class CODE --summary TEXT
+ *               [--fact KEY=VALUE]...
  *
  * Each command builds its JSON document (ctl_view.c); --json prints it, otherwise it is
  * rendered here as a few aligned lines for a person. -c reads data_dir from the
  * [collector] or [agent] section of a node's config file. */
+#include <errno.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "err.h"
 #include "log.h"
+#include "taxonomy.h"
 
 static void usage(FILE *f)
 {
@@ -25,19 +30,62 @@ static void usage(FILE *f)
             "  status          node path and tier, parent link, outbox, children, counters\n"
             "  units           units and hosts under this node with their latest health\n"
             "  export --jsonl  every stored report, one JSON object per line\n"
+            "  submit          hand a detection to the local agent (its [spool] dir):\n"
+            "                  --class CODE (GB/Z 20986, e.g. IDI.IAI) --summary TEXT\n"
+            "                  [--fact KEY=VALUE]...\n"
             "options:\n"
             "  -c CONFIG       a collector's or agent's config file (for its data_dir)\n"
             "  -d DATA_DIR     the node's data directory\n"
+            "  --spool DIR     the agent's spool directory (for submit)\n"
             "  --json          print the command's JSON document instead of text\n");
 }
 
-static int find_data_dir(void *user, const char *section, const char *name,
-                         const char *value)
+struct dirs {
+    char data[512];
+    char spool[512];
+};
+
+static int find_dirs(void *user, const char *section, const char *name, const char *value)
 {
+    struct dirs *d = user;
     if ((strcmp(section, "collector") == 0 || strcmp(section, "agent") == 0) &&
         strcmp(name, "data_dir") == 0)
-        snprintf(user, 512, "%s", value);
+        snprintf(d->data, sizeof d->data, "%s", value);
+    if (strcmp(section, "spool") == 0 && strcmp(name, "dir") == 0)
+        snprintf(d->spool, sizeof d->spool, "%s", value);
     return 1;
+}
+
+/* Write a detection for the agent's spool probe: a temporary name, then rename, so the
+ * agent never reads half a file. */
+static int submit(const char *spool, const char *cls, const char *summary, json_t *facts)
+{
+    if (!cls || !fh_class_valid(cls)) {
+        fprintf(stderr, "fenghuo-ctl: --class must be a GB/Z 20986 code such as IDI.IAI\n");
+        return 1;
+    }
+    if (!summary || !*summary) {
+        fprintf(stderr, "fenghuo-ctl: --summary is required\n");
+        return 1;
+    }
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:O}", "kind", "detection", "class", cls,
+                            "summary", summary, "facts", facts);
+    char tmp[600], path[600];
+    uint64_t now = fh_now_us();
+    snprintf(tmp, sizeof tmp, "%s/.submit-%ld-%llu", spool, (long)getpid(),
+             (unsigned long long)now);
+    snprintf(path, sizeof path, "%s/%llu-%ld.json", spool, (unsigned long long)now,
+             (long)getpid());
+    int rc = doc && json_dump_file(doc, tmp, JSON_COMPACT) == 0 && rename(tmp, path) == 0;
+    json_decref(doc);
+    if (!rc) {
+        fprintf(stderr, "fenghuo-ctl: cannot write into the spool %s: %s\n", spool,
+                strerror(errno));
+        unlink(tmp);
+        return 1;
+    }
+    printf("%s\n", path);
+    return 0;
 }
 
 static const char *when(json_int_t us, char *buf, size_t len)
@@ -75,9 +123,12 @@ static void print_status(json_t *s)
         printf("listen    %s\n", jstr(s, "listen"));
     const char *parent = jstr(s, "parent");
     if (*parent && strcmp(parent, "-") != 0)
-        printf("parent    %s, last ack %s (%.1f s ago)\n", parent,
-               when(jint(s, "parent_last_ack_us"), b1, sizeof b1),
-               jnum(s, "parent_last_ack_age_s"));
+        if (jint(s, "parent_last_ack_us"))
+            printf("parent    %s, last ack %s (%.1f s ago)\n", parent,
+                   when(jint(s, "parent_last_ack_us"), b1, sizeof b1),
+                   jnum(s, "parent_last_ack_age_s"));
+        else
+            printf("parent    %s, no ack yet\n", parent);
     else
         printf("parent    none (top tier)\n");
     printf("outbox    %lld waiting, %lld dead letters\n", (long long)jint(s, "outbox_depth"),
@@ -130,17 +181,33 @@ static void print_units(json_t *u)
 
 int main(int argc, char **argv)
 {
-    char data_dir[512] = "";
-    const char *cmd = NULL;
+    struct dirs dirs = {0};
+    const char *cmd = NULL, *cls = NULL, *summary = NULL;
+    json_t *facts = json_object();
     bool json = false, jsonl = false;
     fh_log_init("fenghuo-ctl", FH_LOG_WARN);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-d") == 0 && i + 1 < argc) {
-            snprintf(data_dir, sizeof data_dir, "%s", argv[++i]);
+            snprintf(dirs.data, sizeof dirs.data, "%s", argv[++i]);
+        } else if (strcmp(argv[i], "--spool") == 0 && i + 1 < argc) {
+            snprintf(dirs.spool, sizeof dirs.spool, "%s", argv[++i]);
+        } else if (strcmp(argv[i], "--class") == 0 && i + 1 < argc) {
+            cls = argv[++i];
+        } else if (strcmp(argv[i], "--summary") == 0 && i + 1 < argc) {
+            summary = argv[++i];
+        } else if (strcmp(argv[i], "--fact") == 0 && i + 1 < argc) {
+            const char *kv = argv[++i], *eq = strchr(kv, '=');
+            if (!eq || eq == kv) {
+                fprintf(stderr, "fenghuo-ctl: --fact needs KEY=VALUE\n");
+                return 1;
+            }
+            char key[128];
+            snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+            json_object_set_new(facts, key, json_string(eq + 1));
         } else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
             const char *file = argv[++i];
-            int rc = ini_parse(file, find_data_dir, data_dir);
-            if (rc != 0 || !data_dir[0]) {
+            int rc = ini_parse(file, find_dirs, &dirs);
+            if (rc != 0 || !dirs.data[0]) {
                 fprintf(stderr, "fenghuo-ctl: %s: %s\n", file,
                         rc < 0 ? "cannot read the file" : "no data_dir in it");
                 return 1;
@@ -159,7 +226,15 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    if (!cmd || !data_dir[0]) {
+    if (cmd && strcmp(cmd, "submit") == 0) {
+        int rc = dirs.spool[0] ? submit(dirs.spool, cls, summary, facts) : 1;
+        if (!dirs.spool[0])
+            fprintf(stderr, "fenghuo-ctl: submit needs --spool DIR or -c with a [spool] dir\n");
+        json_decref(facts);
+        return rc;
+    }
+    json_decref(facts);
+    if (!cmd || !dirs.data[0]) {
         usage(stderr);
         return 1;
     }
@@ -170,9 +245,9 @@ int main(int argc, char **argv)
         return 1;
     }
     struct fh_store *st;
-    int err = fh_store_open(data_dir, 0, FH_STORE_READONLY, &st);
+    int err = fh_store_open(dirs.data, 0, FH_STORE_READONLY, &st);
     if (err) {
-        fprintf(stderr, "fenghuo-ctl: no fenghuo store in %s: %s\n", data_dir,
+        fprintf(stderr, "fenghuo-ctl: no fenghuo store in %s: %s\n", dirs.data,
                 fh_strerror(err));
         return 1;
     }

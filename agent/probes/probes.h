@@ -9,5 +9,6 @@
 #include "probe.h"
 
 extern const struct fh_probe fh_probe_health; /* health.c: CPU, memory, load, disks, nics */
+extern const struct fh_probe fh_probe_spool;  /* spool.c: detections dropped by local tools */
 
 #endif
