@@ -55,6 +55,9 @@ struct collector {
     struct fh_link *children;
     struct fh_uplink *up;
     uint64_t ctr[FH_CTR_COUNT];
+    /* what the last flush saved of what the uplink changes (SENT .. DEAD_LETTER) */
+    uint64_t saved_up[FH_CTR_DEAD_LETTER - FH_CTR_SENT + 1];
+    uint64_t saved_ack_us;
     uv_timer_t flush;
     uv_signal_t sigterm, sigint;
 };
@@ -82,8 +85,13 @@ static void on_event(struct fh_link *l, int event, int value, void *arg)
 static void on_flush(uv_timer_t *t)
 {
     struct collector *c = t->data;
-    if (fh_pipeline_take_dirty(c->pipe) || c->up)
-        fh_store_flush_state(c->st, c->ctr, fh_uplink_last_ack_us(c->up));
+    uint64_t ack = fh_uplink_last_ack_us(c->up);
+    bool sent = memcmp(c->saved_up, c->ctr + FH_CTR_SENT, sizeof c->saved_up) != 0;
+    if (fh_pipeline_take_dirty(c->pipe) || sent || ack != c->saved_ack_us) {
+        fh_store_flush_state(c->st, c->ctr, ack);
+        c->saved_ack_us = ack;
+        memcpy(c->saved_up, c->ctr + FH_CTR_SENT, sizeof c->saved_up);
+    }
 }
 
 static void on_signal(uv_signal_t *s, int signum)

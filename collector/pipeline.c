@@ -301,11 +301,15 @@ void fh_pipeline_on_round_end(struct fh_link *l, void *arg)
     if (err == FH_EFULL)
         fh_store_grow(p->st);   /* no transaction is open now; the next round may fit */
     if (err || p->store_failed) {
-        /* Nothing of this round is stored: ask for everything again. */
+        /* Nothing of this round is stored: ask for everything again. A DUPLICATE may
+         * only have been one of a copy stored earlier in this very round (a resend that
+         * met its first copy), so it is asked for again too; a true duplicate simply
+         * comes back as DUPLICATE. */
         uint64_t retried = 0;
         for (size_t i = 0; i < p->npend; i++)
             for (uint32_t j = 0; j < p->pend[i].n; j++)
-                if (p->pend[i].verdicts[j] == FH__VERDICT__VERDICT_STORED) {
+                if (p->pend[i].verdicts[j] == FH__VERDICT__VERDICT_STORED ||
+                    p->pend[i].verdicts[j] == FH__VERDICT__VERDICT_DUPLICATE) {
                     p->pend[i].verdicts[j] = FH__VERDICT__VERDICT_RETRY;
                     retried++;
                 }

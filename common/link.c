@@ -93,10 +93,13 @@ static void drain(struct fh_link *l)
         uv_idle_start(&l->idle, on_idle);
 }
 
+static void on_mon_poll(uv_poll_t *h, int status, int events);
+
 static void on_idle(uv_idle_t *h)
 {
     struct fh_link *l = h->data;
     uv_idle_stop(h);
+    on_mon_poll(&l->mon_poll, 0, 0);
     drain(l);
 }
 
@@ -218,8 +221,11 @@ static int open_link(uv_loop_t *loop, void *zctx, int type, const char *endpoint
         return FH_ELINK;
     }
     /* ZMQ_FD only signals after ZMQ_EVENTS was read once: arm both sockets now. */
-    (void)pollin(l->sock);
-    (void)pollin(l->mon);
+    /* Anything already queued then would wait forever for an edge: look at it on the
+     * next loop iteration. */
+    bool waiting = pollin(l->sock);
+    if (pollin(l->mon) || waiting)
+        uv_idle_start(&l->idle, on_idle);
     *out = l;
     return 0;
 fail:
