@@ -140,7 +140,9 @@ static Fh__Verdict judge(struct fh_pipeline *p, const char *sender, const uint8_
         refuse(p, FH_CTR_REFUSED_KIND, sender, "link message or seq 0 where a report belongs");
         goto out;
     }
-    if (!fh_path_within(p->scope, env->origin) || !fh_path_within(sender, env->origin)) {
+    /* scope, sender and origin were all validated (pipeline_new, read_hello, decode) */
+    if (!fh_path_within_valid(p->scope, env->origin) ||
+        !fh_path_within_valid(sender, env->origin)) {
         refuse(p, FH_CTR_REFUSED_SCOPE, sender, env->origin);
         goto out;
     }
@@ -202,7 +204,8 @@ static Fh__Hello *read_hello(struct fh_pipeline *p, const zmq_msg_t *part, char 
     }
     if (env->kind != FH__KIND__KIND_HELLO || fh_report_body(env, &body) != 0) {
         refuse(p, FH_CTR_REFUSED_HELLO, env->origin, "first part is not a HELLO");
-    } else if (!fh_path_within(p->scope, env->origin) || strcmp(p->scope, env->origin) == 0) {
+    } else if (!fh_path_within_valid(p->scope, env->origin) ||
+               strcmp(p->scope, env->origin) == 0) {
         refuse(p, FH_CTR_REFUSED_SCOPE, env->origin, "sender is outside this scope");
     } else {
         snprintf(sender, FH_PATH_MAX, "%s", env->origin);

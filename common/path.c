@@ -302,3 +302,9 @@ int fh_path_parent(const char *path, char *out, size_t out_len)
     out[keep] = '\0';
     return 0;
 }
+
+bool fh_path_within_valid(const char *scope, const char *path)
+{
+    size_t n = strlen(scope);
+    return strncmp(scope, path, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}

@@ -57,6 +57,11 @@ bool fh_path_valid(const char *s);
  * invalid one makes the answer false. */
 bool fh_path_within(const char *scope, const char *path);
 
+/* The same for two paths already known to be valid (fh_path_valid): a string compare,
+ * no parsing. A valid path has no empty segment, so segment-wise containment is "scope
+ * is a prefix of path ending at a '/' or at path's end". */
+bool fh_path_within_valid(const char *scope, const char *path);
+
 /* The level of the last segment ("province", "city", "county", "unit", "host",
  * "nation"): a static string. */
 const char *fh_path_level_name(enum fh_path_level level);

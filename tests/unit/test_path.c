@@ -328,9 +328,30 @@ static void test_level_names_are_the_documented_words(void **state)
     assert_string_equal(fh_path_level_name(FH_LEVEL_HOST), "host");
 }
 
+/* The string-compare version agrees with the parsing one on valid paths. */
+static void test_within_valid_agrees_with_within(void **state)
+{
+    (void)state;
+    const char *paths[] = {
+        "320000", "320000/320100", "320000/320200", "320000/320100/320102",
+        "320000/320100/320102/3132000001", "320000/320100/320102/31320000012",
+        "320000/320100/320102/3132000001/web01", "320000/320100/320102/3132000001/web0",
+        "320000/320100/320102/3132000002/web01", "320000/3132000001", "330000",
+        "100000/320000", "100000",
+    };
+    size_t n = sizeof paths / sizeof paths[0];
+    for (size_t i = 0; i < n; i++)
+        assert_true(fh_path_valid(paths[i]));
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            assert_int_equal(fh_path_within_valid(paths[i], paths[j]),
+                             fh_path_within(paths[i], paths[j]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_within_valid_agrees_with_within),
         cmocka_unit_test(test_path_accepts_each_division_level),
         cmocka_unit_test(test_path_accepts_full_path_with_offsets),
         cmocka_unit_test(test_path_accepts_unit_under_any_division),
