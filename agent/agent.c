@@ -49,6 +49,14 @@ static const struct fh_config_key keys[] = {
 
 #define MAX_PROBES 16
 
+/* A report a threaded probe emitted in the worker, waiting to be committed on the loop. */
+struct deferred {
+    int kind;
+    uint8_t *body;
+    size_t len;
+    struct deferred *next;
+};
+
 struct running_probe {
     const struct fh_probe *probe;
     void *conf;
@@ -56,6 +64,12 @@ struct running_probe {
     uint32_t interval_s;
     uv_timer_t timer;
     struct agent *agent;
+    /* threaded probes */
+    uv_work_t work;
+    bool busy;
+    struct fh_probe_sink wsink;    /* the worker's sink: packs into `queued` */
+    struct deferred *queued, **queued_tail;
+    int work_err;
 };
 
 struct agent {
@@ -83,21 +97,9 @@ static void stop_probes(struct agent *a)
             uv_timer_stop(&a->probes[i].timer);
 }
 
-static int emit(struct fh_probe_sink *sink, Fh__Kind kind, const ProtobufCMessage *body)
+/* A report was committed: count it, keep the outbox in bounds, send it. */
+static void emitted(struct agent *a, int kind, uint64_t seq)
 {
-    struct agent *a = sink->agent;
-    if (a->max_reports && fh_store_next_seq(a->st) > a->max_reports &&
-        fh_kind_is_state(kind)) {
-        stop_probes(a);
-        return 0;
-    }
-    uint64_t seq;
-    int err = fh_origin_emit(a->st, a->conf.path, kind, body, &seq);
-    if (err) {
-        fh_log(FH_LOG_ERROR, "cannot keep a %s report: %s", fh_kind_name(kind),
-               fh_strerror(err));
-        return err;
-    }
     a->ctr[FH_CTR_GENERATED]++;
     if (fh_kind_is_state(kind))
         fh_origin_relieve(a->st, a->conf.path, (uint64_t)a->nc.outbox_max_mb << 20, a->ctr);
@@ -107,12 +109,96 @@ static int emit(struct fh_probe_sink *sink, Fh__Kind kind, const ProtobufCMessag
         stop_probes(a);
     }
     fh_uplink_kick(a->up);
+}
+
+/* --max-reports: no more state samples once the last seq was made. */
+static bool past_max(struct agent *a, int kind)
+{
+    if (a->max_reports && fh_store_next_seq(a->st) > a->max_reports && fh_kind_is_state(kind)) {
+        stop_probes(a);
+        return true;
+    }
+    return false;
+}
+
+static int emit(struct fh_probe_sink *sink, Fh__Kind kind, const ProtobufCMessage *body)
+{
+    struct agent *a = sink->agent;
+    if (past_max(a, kind))
+        return 0;
+    uint64_t seq;
+    int err = fh_origin_emit(a->st, a->conf.path, kind, body, &seq);
+    if (err) {
+        fh_log(FH_LOG_ERROR, "cannot keep a %s report: %s", fh_kind_name(kind),
+               fh_strerror(err));
+        return err;
+    }
+    emitted(a, kind, seq);
     return 0;
+}
+
+/* The worker thread's sink: pack the body and queue it for the loop. */
+static int defer_emit(struct fh_probe_sink *sink, Fh__Kind kind, const ProtobufCMessage *body)
+{
+    struct running_probe *rp = sink->agent;
+    struct deferred *d = calloc(1, sizeof *d);
+    size_t len = body ? protobuf_c_message_get_packed_size(body) : 0;
+    if (!d || (len && !(d->body = malloc(len)))) {
+        free(d);
+        return FH_ENOMEM;
+    }
+    if (len)
+        protobuf_c_message_pack(body, d->body);
+    d->kind = kind;
+    d->len = len;
+    *rp->queued_tail = d;
+    rp->queued_tail = &d->next;
+    return 0;
+}
+
+static void on_work(uv_work_t *w)
+{
+    struct running_probe *rp = w->data;
+    rp->work_err = rp->probe->collect(rp->state, &rp->wsink);
+}
+
+static void after_work(uv_work_t *w, int status)
+{
+    struct running_probe *rp = w->data;
+    struct agent *a = rp->agent;
+    rp->busy = false;
+    if (status == 0 && rp->work_err)
+        fh_log(FH_LOG_WARN, "probe %s: %s", rp->probe->name, fh_strerror(rp->work_err));
+    for (struct deferred *d = rp->queued, *next; d; d = next) {
+        next = d->next;
+        uint64_t seq;
+        int err = 0;
+        if (status == 0 && !past_max(a, d->kind) &&
+            !(err = fh_origin_emit_bytes(a->st, a->conf.path, d->kind, d->body, d->len, &seq)))
+            emitted(a, d->kind, seq);
+        else if (err)
+            fh_log(FH_LOG_ERROR, "cannot keep a %s report: %s", fh_kind_name(d->kind),
+                   fh_strerror(err));
+        free(d->body);
+        free(d);
+    }
+    rp->queued = NULL;
+    rp->queued_tail = &rp->queued;
 }
 
 static void on_probe_timer(uv_timer_t *t)
 {
     struct running_probe *rp = t->data;
+    if (rp->probe->threaded) {
+        if (rp->busy)
+            return;   /* the previous round is still running: skip this one */
+        rp->busy = true;
+        rp->work.data = rp;
+        rp->wsink = (struct fh_probe_sink){.emit = defer_emit, .agent = rp};
+        rp->queued_tail = &rp->queued;
+        uv_queue_work(rp->agent->loop, &rp->work, on_work, after_work);
+        return;
+    }
     int err = rp->probe->collect(rp->state, &rp->agent->sink);
     if (err)
         fh_log(FH_LOG_WARN, "probe %s: %s", rp->probe->name, fh_strerror(err));
@@ -294,6 +380,7 @@ int main(int argc, char **argv)
     if (a.st)
         fh_store_flush_state(a.st, a.ctr, fh_uplink_last_ack_us(a.up));
     fh_uplink_stop(a.up);
+    a.up = NULL;   /* a threaded probe finishing during the close must not send */
     uv_walk(a.loop, close_walk, NULL);
     uv_run(a.loop, UV_RUN_DEFAULT);
     fh_store_close(a.st);

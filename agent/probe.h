@@ -11,7 +11,8 @@
  *      wraps it in an Envelope with the next seq and commits it to the outbox before
  *      returning (the body is not kept: the probe frees what it built);
  *   4. calls destroy(state) at exit.
- * collect must return quickly (bounded work); it returns 0 or a negative FH_E*. */
+ * collect must return quickly (bounded work), unless the probe is `threaded`; it returns
+ * 0 or a negative FH_E*. */
 #ifndef FH_PROBE_H
 #define FH_PROBE_H
 
@@ -39,6 +40,9 @@ struct fh_probe {
     int (*collect)(void *state, struct fh_probe_sink *sink);
     void (*destroy)(void *state);
     bool on_demand;   /* reports only what it is handed (spool): --max-reports spares it */
+    bool threaded;    /* collect may block (runs a package manager, hashes files): run it
+                       * in libuv's thread pool; what it emits is committed on the loop
+                       * afterwards. Its state is touched by one thread at a time. */
 };
 
 /* The list, NULL-terminated (agent/probes/probes.c). */

@@ -7,21 +7,37 @@
 #include "log.h"
 #include "report.h"
 
-int fh_origin_emit(struct fh_store *st, const char *path, int kind,
-                   const ProtobufCMessage *body, uint64_t *seq)
+int fh_origin_emit_bytes(struct fh_store *st, const char *path, int kind,
+                         const uint8_t *body, size_t len, uint64_t *seq)
 {
     uint8_t *buf;
-    size_t len;
+    size_t n;
     uint64_t s = fh_store_next_seq(st);
-    int err = fh_report_encode(path, s, fh_now_us(), kind, body, &buf, &len);
+    int err = fh_report_encode_bytes(path, s, fh_now_us(), kind, body, len, &buf, &n);
     if (err)
         return err;
-    err = fh_store_put_own(st, s, buf, len, fh_kind_lane(kind));
+    err = fh_store_put_own(st, s, buf, n, fh_kind_lane(kind));
     if (err == FH_EFULL && fh_store_grow(st) == 0)
-        err = fh_store_put_own(st, s, buf, len, fh_kind_lane(kind));
+        err = fh_store_put_own(st, s, buf, n, fh_kind_lane(kind));
     free(buf);
     if (err == 0 && seq)
         *seq = s;
+    return err;
+}
+
+int fh_origin_emit(struct fh_store *st, const char *path, int kind,
+                   const ProtobufCMessage *body, uint64_t *seq)
+{
+    size_t len = body ? protobuf_c_message_get_packed_size(body) : 0;
+    if (len > FH_MAX_ENVELOPE_BYTES)
+        return FH_ETOOBIG;
+    uint8_t *buf = len ? malloc(len) : NULL;
+    if (len && !buf)
+        return FH_ENOMEM;
+    if (len)
+        protobuf_c_message_pack(body, buf);
+    int err = fh_origin_emit_bytes(st, path, kind, buf, len, seq);
+    free(buf);
     return err;
 }
 

@@ -18,6 +18,10 @@
 int fh_origin_emit(struct fh_store *st, const char *path, int kind,
                    const ProtobufCMessage *body, uint64_t *seq);
 
+/* The same for a body already encoded (a probe that ran in a worker thread). */
+int fh_origin_emit_bytes(struct fh_store *st, const char *path, int kind,
+                         const uint8_t *body, size_t len, uint64_t *seq);
+
 /* Keep the outbox within bound_bytes: when it is over, coalesce its health samples (the
  * latest per origin stays), add what was dropped to ctr[FH_CTR_COALESCED] and report the
  * totals upward in a drop notice from path (urgent lane). Returns true when the outbox

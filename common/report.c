@@ -82,6 +82,29 @@ int fh_report_series(const void *bytes, size_t len, uint64_t *series, void *arg)
     return state;
 }
 
+int fh_report_encode_bytes(const char *origin, uint64_t seq, uint64_t time_us, int kind,
+                           const uint8_t *body, size_t len, uint8_t **out, size_t *out_len)
+{
+    if (len > FH_MAX_ENVELOPE_BYTES)
+        return FH_ETOOBIG;
+    Fh__Envelope env = FH__ENVELOPE__INIT;
+    env.version = FH_PROTO_VERSION;
+    env.origin = (char *)origin;
+    env.seq = seq;
+    env.time_us = time_us;
+    env.kind = (Fh__Kind)kind;
+    env.body.data = (uint8_t *)body;
+    env.body.len = len;
+    size_t n = fh__envelope__get_packed_size(&env);
+    if (n > FH_MAX_ENVELOPE_BYTES)
+        return FH_ETOOBIG;
+    if (!(*out = malloc(n)))
+        return FH_ENOMEM;
+    fh__envelope__pack(&env, *out);
+    *out_len = n;
+    return 0;
+}
+
 int fh_report_encode(const char *origin, uint64_t seq, uint64_t time_us, int kind,
                      const ProtobufCMessage *body, uint8_t **out, size_t *len)
 {
@@ -94,24 +117,7 @@ int fh_report_encode(const char *origin, uint64_t seq, uint64_t time_us, int kin
             return FH_ENOMEM;
         protobuf_c_message_pack(body, bbuf);
     }
-    Fh__Envelope env = FH__ENVELOPE__INIT;
-    env.version = FH_PROTO_VERSION;
-    env.origin = (char *)origin;
-    env.seq = seq;
-    env.time_us = time_us;
-    env.kind = (Fh__Kind)kind;
-    env.body.data = bbuf;
-    env.body.len = blen;
-    size_t n = fh__envelope__get_packed_size(&env);
-    int err = 0;
-    if (n > FH_MAX_ENVELOPE_BYTES) {
-        err = FH_ETOOBIG;
-    } else if (!(*out = malloc(n))) {
-        err = FH_ENOMEM;
-    } else {
-        fh__envelope__pack(&env, *out);
-        *len = n;
-    }
+    int err = fh_report_encode_bytes(origin, seq, time_us, kind, bbuf, blen, out, len);
     free(bbuf);
     return err;
 }

@@ -47,6 +47,10 @@ int fh_report_series(const void *bytes, size_t len, uint64_t *series, void *arg)
 int fh_report_encode(const char *origin, uint64_t seq, uint64_t time_us, int kind,
                      const ProtobufCMessage *body, uint8_t **out, size_t *len);
 
+/* The same for a body already encoded (body may be NULL when len is 0). */
+int fh_report_encode_bytes(const char *origin, uint64_t seq, uint64_t time_us, int kind,
+                           const uint8_t *body, size_t len, uint8_t **out, size_t *out_len);
+
 /* Decode and check one envelope. On success *out holds it (free with
  * fh__envelope__free_unpacked(*out, NULL)) and 0 is returned. On refusal returns a
  * negative FH_E* and sets *why to the counter that counts this reason. */
