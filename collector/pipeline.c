@@ -13,7 +13,9 @@
  * The store transaction of a round is opened at the first message and committed in
  * on_round_end, with the senders' "last seen" and the counters; only then are the acks
  * sent. If the commit fails (map or disk full), every STORED verdict of the round becomes
- * RETRY: the children keep their copies and send them again later. */
+ * RETRY: the children keep their copies and send them again later. The map then grows
+ * if it can; if it cannot, rounds shrink to one message each (and the credit given to
+ * children to 16) until the map is under 3/4 full again, so what fits is stored. */
 #include "pipeline.h"
 
 #include <stdlib.h>
@@ -43,6 +45,8 @@ struct fh_pipeline {
     uint64_t *ctr;
     uint64_t outbox_max;
     bool over_bound;                 /* the outbox is over its bound after coalescing */
+    bool small_rounds;               /* the store was full: commit message by message, so
+                                      * what fits is stored instead of nothing */
     uint64_t next_relieve_ms;
     uint64_t tally[FH_CTR_COUNT];    /* this round's counts, applied on commit */
     struct fh_txn *txn;
@@ -258,6 +262,8 @@ void fh_pipeline_on_message(struct fh_link *l, zmq_msg_t *parts, size_t n, bool 
         }
     }
     protobuf_c_message_free_unpacked(&hello->base, NULL);
+    if (p->small_rounds)
+        fh_pipeline_on_round_end(l, p);
 }
 
 static void send_ack(struct fh_pipeline *p, struct fh_link *l, const struct pending *pd)
@@ -270,7 +276,7 @@ static void send_ack(struct fh_pipeline *p, struct fh_link *l, const struct pend
         p->scratch[i] = (Fh__Verdict)pd->verdicts[i];
     /* Credit: what the child may have in flight. Small while the outbox is over its
      * bound, so a slow parent slows its children instead of making anyone drop. */
-    ack.credit = p->over_bound ? 16 : 8 * FH_MAX_BATCH;
+    ack.credit = p->over_bound || p->small_rounds ? 16 : 8 * FH_MAX_BATCH;
     ack.receiver_time_us = fh_now_us();
     ack.receiver = p->scope;
     uint8_t *buf;
@@ -301,8 +307,8 @@ void fh_pipeline_on_round_end(struct fh_link *l, void *arg)
             err = fh_txn_commit(p->txn);
         p->txn = NULL;
     }
-    if (err == FH_EFULL)
-        fh_store_grow(p->st);   /* no transaction is open now; the next round may fit */
+    if (err == FH_EFULL && fh_store_grow(p->st) != 0)
+        p->small_rounds = true;   /* no room to grow: store what fits, a message at a time */
     if (err || p->store_failed) {
         /* Nothing of this round is stored: ask for everything again. A DUPLICATE may
          * only have been one of a copy stored earlier in this very round (a resend that
@@ -325,6 +331,11 @@ void fh_pipeline_on_round_end(struct fh_link *l, void *arg)
     } else {
         memcpy(p->ctr, next, sizeof next);
         p->stored_since += p->tally[FH_CTR_STORED];
+        if (p->small_rounds) {
+            uint64_t used, size;
+            fh_store_map_use(p->st, &used, &size);
+            p->small_rounds = used > size / 4 * 3;
+        }
     }
     memset(p->tally, 0, sizeof p->tally);
     uint64_t now = fh_mono_ms();

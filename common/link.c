@@ -182,6 +182,8 @@ static int open_link(uv_loop_t *loop, void *zctx, int type, const char *endpoint
     set_int(l->sock, ZMQ_LINGER, 0);
     set_int(l->sock, ZMQ_HEARTBEAT_IVL, hb);
     set_int(l->sock, ZMQ_HEARTBEAT_TIMEOUT, hb * 3);
+    set_int(l->sock, ZMQ_HEARTBEAT_TTL, hb * 3);
+    set_int(l->sock, ZMQ_HANDSHAKE_IVL, hb * 3);   /* a connect into a black hole */
     set_int(l->sock, ZMQ_SNDHWM, 1000);
     set_int(l->sock, ZMQ_RCVHWM, 1000);
     int64_t maxmsg = FH_MAX_FRAME_BYTES;

@@ -45,7 +45,9 @@ struct fh_link_cbs {
 struct fh_link_opts {
     uint32_t reconnect_ms;      /* first reconnect delay (DEALER); 0: 100 ms */
     uint32_t reconnect_max_ms;  /* longest reconnect delay (DEALER); 0: 5000 ms */
-    uint32_t heartbeat_ms;      /* ZMTP heartbeat interval; 0: 5000 ms */
+    uint32_t heartbeat_ms;      /* ZMTP heartbeat interval; 0: 5000 ms. A connection that
+                                 * misses three, or whose handshake takes longer, is
+                                 * dropped (and a DEALER reconnects) */
 };
 
 /* Bind a ROUTER on endpoint (e.g. "tcp://127.0.0.1:7001"). Returns 0, FH_ELINK (the log

@@ -346,9 +346,12 @@ int fh_uplink_start(uv_loop_t *loop, void *zctx, struct fh_store *st,
             goto fail;
     struct fh_link_cbs cbs = {.on_message = on_message, .on_round_end = on_round_end,
                               .on_event = on_event, .arg = u};
+    /* The ZMTP heartbeat follows the relay's: a dead path (a middlebox that lost its
+     * state) is noticed after three missed heartbeats, not libzmq's default 15-30 s. */
     struct fh_link_opts lo = {.reconnect_ms = 100,
                               .reconnect_max_ms = opts->retry_max_ms < 5000 ? opts->retry_max_ms
-                                                                            : 5000};
+                                                                            : 5000,
+                              .heartbeat_ms = opts->heartbeat_ms};
     if ((err = fh_link_connect(loop, zctx, opts->endpoint, &lo, &cbs, &u->link)))
         goto fail;
     uv_timer_init(loop, &u->tick);

@@ -24,23 +24,17 @@ way:
 Ports are picked free (bind port 0, read it, close). Each run has its own temp dir,
 removed on success, kept (and its path printed with the tail of every log) on failure.
 Processes log to files there and are stopped by pid, SIGTERM then SIGKILL after 3 s,
-always, in a `finally`. Every wait has a deadline. Exit status 0: pass, 1: fail.
+always, in a `finally`. Every wait has a deadline. Exit status 0: pass, 1: fail. The
+machinery (Run, Node, ports, waits, fenghuo-ctl) is in fhtest.py, shared with chaos.py.
 """
-import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-BIN = os.path.abspath(os.environ.get("FH_BIN") or os.path.join(HERE, "..", "..", "build"))
-COLLECTOR = os.path.join(BIN, "collector", "fenghuo-collector")
-CTL = os.path.join(BIN, "collector", "fenghuo-ctl")
-AGENT = os.path.join(BIN, "agent", "fenghuo-agent")
+from fhtest import (AGENT, BIN, COLLECTOR, CTL, Run, counters, delta, endpoint, free_ports,
+                    missing_binaries, stored, wait_for)
+
 INJECT = os.path.abspath(os.environ.get("FH_INJECT")
                          or os.path.join(BIN, "tests", "fh-inject"))
 
@@ -51,11 +45,8 @@ AGENT_ARGS = ["--interval-ms", "10", "--max-reports", str(REPORTS)]
 RELAY = {"retry_min_ms": 200, "retry_max_ms": 1000, "heartbeat_ms": 1000}
 
 DELIVERY_DEADLINE_S = 90
-STOP_GRACE_S = 3.0
-CTL_TIMEOUT_S = 10
 INJECT_TIMEOUT_S = 20
 COUNTER_WAIT_S = 5.0          # counters are saved at least once a second
-LOG_TAIL_LINES = 40
 
 # fh-inject modes, the counter each must raise at the county, and the reply expected:
 # "ack", an ACK whose verdicts are all REFUSED; "none", no reply at all; None, not
@@ -81,196 +72,6 @@ RANDOM_REPEATS = 20           # `random` injections in all, for the log rate lim
 LOG_LINES_PER_REASON_MAX = 2  # one line per reason per minute; a run may straddle two
 
 
-def free_ports(n):
-    """n distinct free TCP ports on 127.0.0.1 (held together while picked)."""
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
-def endpoint(port):
-    return "tcp://127.0.0.1:%d" % port
-
-
-def wait_for(pred, timeout_s, interval_s=0.2):
-    """Call pred() until it returns a true value or timeout_s passes; return the last
-    value."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        v = pred()
-        if v or time.monotonic() >= deadline:
-            return v
-        time.sleep(interval_s)
-
-
-class Failed(Exception):
-    pass
-
-
-class Node:
-    """One process (a collector or an agent) with its config, data dir and log."""
-
-    def __init__(self, run, name, argv, data_dir, path):
-        self.run = run
-        self.name = name
-        self.argv = argv
-        self.data_dir = data_dir
-        self.path = path
-        self.log_path = os.path.join(run.dir, name + ".log")
-        self.proc = None
-
-    def start(self):
-        with open(self.log_path, "ab") as log:
-            log.write(b"--- fenghuo test: starting %s\n" % " ".join(self.argv).encode())
-            log.flush()
-            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT, cwd=self.run.dir)
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self):
-        """SIGKILL, as a crash or a power cut would."""
-        if self.alive():
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=STOP_GRACE_S)
-
-    def terminate(self):
-        """Send SIGTERM once (a second one during shutdown could hit the default action
-        once the node has closed its signal handlers)."""
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-
-    def reap(self, deadline):
-        """Wait for the process until deadline (monotonic), then SIGKILL it. Returns the
-        exit status (negative: the signal that ended it), or None when it never ran."""
-        if self.proc is None:
-            return None
-        try:
-            self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=STOP_GRACE_S)
-            self.run.note("%s did not stop within %.0f s of SIGTERM: killed"
-                          % (self.name, STOP_GRACE_S))
-        return self.proc.returncode
-
-    def status(self):
-        """`fenghuo-ctl --json status` of this node, or None (not there yet)."""
-        out = self.run.ctl(self.data_dir, "--json", "status")
-        try:
-            return json.loads(out) if out else None
-        except ValueError:
-            return None
-
-    def log_text(self):
-        try:
-            with open(self.log_path, "r", errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-
-class Run:
-    """A temp dir, the nodes started in it, and the checks made."""
-
-    def __init__(self, scenario):
-        self.scenario = scenario
-        self.dir = tempfile.mkdtemp(prefix="fh-it-%s-" % scenario)
-        self.nodes = []
-        self.failures = []
-        self.t0 = time.monotonic()
-
-    def elapsed(self):
-        return time.monotonic() - self.t0
-
-    def note(self, msg):
-        print("[%6.2f s] %s" % (self.elapsed(), msg), flush=True)
-
-    def check(self, ok, msg):
-        self.note(("ok    " if ok else "FAIL  ") + msg)
-        if not ok:
-            self.failures.append(msg)
-        return ok
-
-    def write(self, name, text):
-        p = os.path.join(self.dir, name)
-        with open(p, "w") as f:
-            f.write(text)
-        return p
-
-    def relay_section(self):
-        return "[relay]\n" + "".join("%s = %d\n" % kv for kv in RELAY.items())
-
-    def collector(self, name, scope, port, parent_port):
-        data = os.path.join(self.dir, name)
-        conf = ("[collector]\nscope = %s\nlisten = %s\n%sdata_dir = %s\n\n%s"
-                % (scope, endpoint(port),
-                   "parent = %s\n" % endpoint(parent_port) if parent_port else "",
-                   data, self.relay_section()))
-        cfg = self.write(name + ".ini", conf)
-        node = Node(self, name, [COLLECTOR, "-c", cfg], data, scope)
-        node.port = port
-        self.nodes.append(node)
-        return node
-
-    def agent(self, name, path, parent_port):
-        data = os.path.join(self.dir, name)
-        conf = ("[agent]\npath = %s\nparent = %s\ndata_dir = %s\n\n%s"
-                % (path, endpoint(parent_port), data, self.relay_section()))
-        cfg = self.write(name + ".ini", conf)
-        node = Node(self, name, [AGENT, "-c", cfg] + AGENT_ARGS, data, path)
-        self.nodes.append(node)
-        return node
-
-    def ctl(self, data_dir, *args):
-        """stdout of fenghuo-ctl -d data_dir args, or None when it fails."""
-        try:
-            r = subprocess.run([CTL, "-d", data_dir] + list(args), stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               timeout=CTL_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.note("fenghuo-ctl %s timed out" % " ".join(args))
-            return None
-        return r.stdout.decode(errors="replace") if r.returncode == 0 else None
-
-    def export(self, node):
-        """The (origin, seq) of every line of `export --jsonl`, in order, or None."""
-        out = self.ctl(node.data_dir, "export", "--jsonl")
-        if out is None:
-            return None
-        keys = []
-        for line in out.splitlines():
-            if line.strip():
-                r = json.loads(line)
-                keys.append((r["origin"], r["seq"]))
-        return keys
-
-    def stop_all(self):
-        """Stop every node (all get SIGTERM first, so this takes at most ~3 s). Returns
-        {name: exit status} of the nodes that were running."""
-        running = [n for n in self.nodes if n.alive()]
-        for n in running:
-            n.terminate()
-        deadline = time.monotonic() + STOP_GRACE_S
-        return {n.name: n.reap(deadline) for n in running}
-
-    def dump_logs(self):
-        for n in self.nodes:
-            lines = n.log_text().splitlines()
-            print("----- %s (%s), last %d of %d lines -----"
-                  % (n.name, n.log_path, min(LOG_TAIL_LINES, len(lines)), len(lines)))
-            for line in lines[-LOG_TAIL_LINES:]:
-                print("  " + line)
-
-
 class Tree:
     """province <- city <- county <- AGENTS agents, none started yet."""
 
@@ -280,7 +81,7 @@ class Tree:
         self.city = run.collector("city", CITY, c_port, p_port)
         self.county = run.collector("county", COUNTY, k_port, c_port)
         self.agents = [run.agent("agent%d" % n, "%s/313200000%d/host-%d" % (COUNTY, n, n),
-                                 k_port) for n in range(1, AGENTS + 1)]
+                                 k_port, AGENT_ARGS) for n in range(1, AGENTS + 1)]
         self.expected = {(a.path, seq) for a in self.agents for seq in range(1, REPORTS + 1)}
 
     def start(self, nodes):
@@ -289,11 +90,6 @@ class Tree:
 
     def collectors(self):
         return [self.province, self.city, self.county]
-
-
-def stored(node):
-    s = node.status()
-    return s["reports_stored"] if s else 0
 
 
 def check_delivery(run, tree):
@@ -401,11 +197,6 @@ def inject(run, tree, mode):
     return out
 
 
-def counters(node):
-    s = node.status()
-    return dict(s["counters"]) if s else {}
-
-
 def wait_counter_rise(node, name, before):
     """Wait until node's counter name exceeds its value in before; return the counters
     then, or None at the deadline."""
@@ -413,10 +204,6 @@ def wait_counter_rise(node, name, before):
         c = counters(node)
         return c if c.get(name, 0) > before.get(name, 0) else None
     return wait_for(risen, COUNTER_WAIT_S, 0.2)
-
-
-def delta(before, after):
-    return {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
 
 
 def scenario_bad_input(run, tree):
@@ -512,11 +299,11 @@ def main(argv):
         print("usage: run_integration.py {%s}" % "|".join(SCENARIOS), file=sys.stderr)
         return 2
     scenario = argv[1]
-    for exe in (COLLECTOR, CTL, AGENT) + ((INJECT,) if scenario == "bad_input" else ()):
-        if not os.access(exe, os.X_OK):
-            print("run_integration: %s is missing (FH_BIN=%s)" % (exe, BIN), file=sys.stderr)
-            return 1
-    run = Run(scenario)
+    for exe in missing_binaries([COLLECTOR, CTL, AGENT]
+                                + ([INJECT] if scenario == "bad_input" else [])):
+        print("run_integration: %s is missing (FH_BIN=%s)" % (exe, BIN), file=sys.stderr)
+        return 1
+    run = Run(scenario, RELAY)
     run.note("%s: temp dir %s, binaries from %s" % (scenario, run.dir, BIN))
     try:
         tree = Tree(run)
@@ -525,17 +312,7 @@ def main(argv):
         run.check(False, "harness: %s: %s" % (type(e).__name__, e))
     finally:
         codes = run.stop_all()
-    bad_exit = {k: v for k, v in codes.items() if v != 0}
-    run.check(not bad_exit, "every node exits 0 on SIGTERM%s"
-              % (" (not: %s)" % bad_exit if bad_exit else ""))
-    if run.failures:
-        run.dump_logs()
-        print("%s FAILED (%d checks) in %.1f s; temp dir kept: %s"
-              % (scenario, len(run.failures), run.elapsed(), run.dir))
-        return 1
-    shutil.rmtree(run.dir, ignore_errors=True)
-    print("%s passed in %.1f s" % (scenario, run.elapsed()))
-    return 0
+    return run.finish(codes)
 
 
 if __name__ == "__main__":

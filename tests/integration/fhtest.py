@@ -1,0 +1,287 @@
+"""fhtest.py - what fenghuo's integration tests share: real processes on 127.0.0.1.
+
+    from fhtest import Run, Node, free_ports, endpoint, wait_for, ...
+
+A Run is one test's temp dir, the nodes started in it (collectors, agents, helper
+tools such as fh-proxy) and the checks made. A Node is one process with its argv, data
+dir and log file; it can be started again after a SIGKILL with the same config and data
+dir, and its log is appended to. Every wait has a deadline; every process is stopped by
+its pid (SIGTERM, then SIGKILL after STOP_GRACE_S), always, by the caller's `finally`.
+
+Environment: FH_BIN, the build root (default ../../build from this file); FH_KEEP_TMP=1
+keeps a passing run's temp dir (logs, stores) too. Nothing here ever talks to anything
+but 127.0.0.1.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BIN = os.path.abspath(os.environ.get("FH_BIN") or os.path.join(HERE, "..", "..", "build"))
+COLLECTOR = os.path.join(BIN, "collector", "fenghuo-collector")
+CTL = os.path.join(BIN, "collector", "fenghuo-ctl")
+AGENT = os.path.join(BIN, "agent", "fenghuo-agent")
+
+STOP_GRACE_S = 3.0
+CTL_TIMEOUT_S = 10
+LOG_TAIL_LINES = 40
+
+
+def free_ports(n):
+    """n distinct free TCP ports on 127.0.0.1 (held together while picked)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def endpoint(port):
+    return "tcp://127.0.0.1:%d" % port
+
+
+def wait_for(pred, timeout_s, interval_s=0.2):
+    """Call pred() until it returns a true value or timeout_s passes; return the last
+    value."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        v = pred()
+        if v or time.monotonic() >= deadline:
+            return v
+        time.sleep(interval_s)
+
+
+def missing_binaries(paths):
+    """The paths in paths that are not executable files."""
+    return [p for p in paths if not os.access(p, os.X_OK)]
+
+
+class Failed(Exception):
+    pass
+
+
+class Node:
+    """One process (a collector, an agent, a tool) with its config, data dir and log."""
+
+    def __init__(self, run, name, argv, data_dir, path):
+        self.run = run
+        self.name = name
+        self.argv = argv
+        self.data_dir = data_dir
+        self.path = path
+        self.log_path = os.path.join(run.dir, name + ".log")
+        self.proc = None
+
+    def start(self):
+        with open(self.log_path, "ab") as log:
+            log.write(b"--- fenghuo test: starting %s\n" % " ".join(self.argv).encode())
+            log.flush()
+            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log,
+                                         stderr=subprocess.STDOUT, cwd=self.run.dir)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self):
+        """SIGKILL, as a crash or a power cut would."""
+        if self.alive():
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=STOP_GRACE_S)
+
+    def terminate(self):
+        """Send SIGTERM once (a second one during shutdown could hit the default action
+        once the node has closed its signal handlers)."""
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+
+    def reap(self, deadline):
+        """Wait for the process until deadline (monotonic), then SIGKILL it. Returns the
+        exit status (negative: the signal that ended it), or None when it never ran."""
+        if self.proc is None:
+            return None
+        try:
+            self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=STOP_GRACE_S)
+            self.run.note("%s did not stop within %.0f s of SIGTERM: killed"
+                          % (self.name, STOP_GRACE_S))
+        return self.proc.returncode
+
+    def stop(self):
+        """SIGTERM, wait up to STOP_GRACE_S (then SIGKILL). Returns the exit status."""
+        self.terminate()
+        return self.reap(time.monotonic() + STOP_GRACE_S)
+
+    def status(self):
+        """`fenghuo-ctl --json status` of this node, or None (not there yet)."""
+        out = self.run.ctl(self.data_dir, "--json", "status")
+        try:
+            return json.loads(out) if out else None
+        except ValueError:
+            return None
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "r", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+
+class Run:
+    """A temp dir, the nodes started in it, and the checks made. relay: the [relay] keys
+    every node's config gets."""
+
+    def __init__(self, name, relay, prefix="fh-it-"):
+        self.name = name
+        self.relay = dict(relay)
+        self.dir = tempfile.mkdtemp(prefix="%s%s-" % (prefix, name))
+        self.nodes = []
+        self.failures = []
+        self.t0 = time.monotonic()
+
+    def elapsed(self):
+        return time.monotonic() - self.t0
+
+    def note(self, msg):
+        print("[%6.2f s] %s" % (self.elapsed(), msg), flush=True)
+
+    def check(self, ok, msg):
+        self.note(("ok    " if ok else "FAIL  ") + msg)
+        if not ok:
+            self.failures.append(msg)
+        return ok
+
+    def write(self, name, text):
+        """Write text to name in the temp dir (a new file renamed over the old one, so a
+        reader never sees half of it); return its path."""
+        p = os.path.join(self.dir, name)
+        with open(p + ".tmp", "w") as f:
+            f.write(text)
+        os.replace(p + ".tmp", p)
+        return p
+
+    def relay_section(self):
+        return "[relay]\n" + "".join("%s = %d\n" % kv for kv in self.relay.items())
+
+    def collector_conf(self, node, store=None):
+        """(Re)write the config of collector node; store: the [store] keys, if any."""
+        conf = ("[collector]\nscope = %s\nlisten = %s\n%sdata_dir = %s\n\n%s"
+                % (node.path, endpoint(node.port),
+                   "parent = %s\n" % endpoint(node.parent_port) if node.parent_port else "",
+                   node.data_dir, self.relay_section()))
+        if store:
+            conf += "\n[store]\n" + "".join("%s = %s\n" % kv for kv in store.items())
+        return self.write(node.name + ".ini", conf)
+
+    def collector(self, name, scope, port, parent_port, store=None):
+        data = os.path.join(self.dir, name)
+        node = Node(self, name, [COLLECTOR, "-c", os.path.join(self.dir, name + ".ini")],
+                    data, scope)
+        node.port = port
+        node.parent_port = parent_port
+        self.collector_conf(node, store)
+        self.nodes.append(node)
+        return node
+
+    def agent(self, name, path, parent_port, args, extra=""):
+        """An agent reporting to parent_port, started with args (e.g. --interval-ms,
+        --max-reports); extra is appended to its config (probe sections)."""
+        data = os.path.join(self.dir, name)
+        conf = ("[agent]\npath = %s\nparent = %s\ndata_dir = %s\n\n%s%s"
+                % (path, endpoint(parent_port), data, self.relay_section(), extra))
+        cfg = self.write(name + ".ini", conf)
+        node = Node(self, name, [AGENT, "-c", cfg] + list(args), data, path)
+        self.nodes.append(node)
+        return node
+
+    def tool(self, name, argv):
+        """A helper process (no store) that is stopped with the nodes."""
+        node = Node(self, name, argv, None, None)
+        self.nodes.append(node)
+        return node
+
+    def ctl(self, data_dir, *args, timeout_s=CTL_TIMEOUT_S):
+        """stdout of fenghuo-ctl -d data_dir args, or None when it fails."""
+        try:
+            r = subprocess.run([CTL, "-d", data_dir] + list(args), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.note("fenghuo-ctl %s timed out" % " ".join(args))
+            return None
+        return r.stdout.decode(errors="replace") if r.returncode == 0 else None
+
+    def export(self, node, timeout_s=CTL_TIMEOUT_S):
+        """The (origin, seq) of every line of `export --jsonl`, in order, or None."""
+        out = self.ctl(node.data_dir, "export", "--jsonl", timeout_s=timeout_s)
+        if out is None:
+            return None
+        keys = []
+        for line in out.splitlines():
+            if line.strip():
+                r = json.loads(line)
+                keys.append((r["origin"], r["seq"]))
+        return keys
+
+    def stop_all(self):
+        """Stop every node (all get SIGTERM first, so this takes at most ~3 s). Returns
+        {name: exit status} of the nodes that were running."""
+        running = [n for n in self.nodes if n.alive()]
+        for n in running:
+            n.terminate()
+        deadline = time.monotonic() + STOP_GRACE_S
+        return {n.name: n.reap(deadline) for n in running}
+
+    def dump_logs(self, nodes=None, tail=LOG_TAIL_LINES):
+        for n in nodes or self.nodes:
+            lines = n.log_text().splitlines()
+            print("----- %s (%s), last %d of %d lines -----"
+                  % (n.name, n.log_path, min(tail, len(lines)), len(lines)))
+            for line in lines[-tail:]:
+                print("  " + line)
+
+    def finish(self, codes):
+        """After stop_all(): check every node exited 0, print the verdict (with the logs
+        and the kept temp dir on failure, removing the temp dir on success). Returns the
+        exit status of the test: 0 pass, 1 fail."""
+        bad_exit = {k: v for k, v in codes.items() if v != 0}
+        self.check(not bad_exit, "every node exits 0 on SIGTERM%s"
+                   % (" (not: %s)" % bad_exit if bad_exit else ""))
+        if self.failures:
+            self.dump_logs()
+            print("%s FAILED (%d checks) in %.1f s; temp dir kept: %s"
+                  % (self.name, len(self.failures), self.elapsed(), self.dir))
+            return 1
+        if os.environ.get("FH_KEEP_TMP"):
+            print("%s passed in %.1f s; temp dir kept (FH_KEEP_TMP): %s"
+                  % (self.name, self.elapsed(), self.dir))
+            return 0
+        shutil.rmtree(self.dir, ignore_errors=True)
+        print("%s passed in %.1f s" % (self.name, self.elapsed()))
+        return 0
+
+
+def stored(node):
+    s = node.status()
+    return s["reports_stored"] if s else 0
+
+
+def counters(node):
+    s = node.status()
+    return dict(s["counters"]) if s else {}
+
+
+def delta(before, after):
+    return {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
