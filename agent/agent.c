@@ -24,6 +24,7 @@
 #include "origin.h"
 #include "probe.h"
 #include "report.h"
+#include "runloop.h"
 #include "store.h"
 #include "uplink.h"
 
@@ -86,7 +87,7 @@ struct agent {
     uint64_t max_reports;    /* 0: no limit; else the last seq this origin makes */
     struct fh_probe_sink sink;
     uv_timer_t flush;
-    uv_signal_t sigterm, sigint;
+    uv_signal_t sigs[2];
 };
 
 /* --max-reports reached: stop the probes that sample (on-demand ones keep running). */
@@ -210,13 +211,6 @@ static void on_flush(uv_timer_t *t)
     fh_store_flush_state(a->st, a->ctr, fh_uplink_last_ack_us(a->up));
 }
 
-static void on_signal(uv_signal_t *s, int signum)
-{
-    struct agent *a = s->data;
-    fh_log(FH_LOG_INFO, "signal %d: stopping", signum);
-    uv_stop(a->loop);
-}
-
 /* Config tables: the agent's own, the shared node keys, one per probe. */
 static int load_conf(struct agent *a, const char *file, bool print)
 {
@@ -262,9 +256,10 @@ static int start_probes(struct agent *a)
                    fh_strerror(err));
             return err;
         }
-        uint64_t ms = a->interval_ms_override && !rp->probe->on_demand
-                          ? a->interval_ms_override
-                          : (uint64_t)rp->interval_s * 1000u;
+        /* --interval-ms speeds up the sampling probes only: not what runs on demand,
+         * nor a threaded probe (a package manager run every few ms is no test). */
+        bool fast = a->interval_ms_override && !rp->probe->on_demand && !rp->probe->threaded;
+        uint64_t ms = fast ? a->interval_ms_override : (uint64_t)rp->interval_s * 1000u;
         uv_timer_init(a->loop, &rp->timer);
         rp->timer.data = rp;
         uv_timer_start(&rp->timer, on_probe_timer, 0, ms);
@@ -299,11 +294,7 @@ static int run(struct agent *a)
     uv_timer_init(a->loop, &a->flush);
     a->flush.data = a;
     uv_timer_start(&a->flush, on_flush, 5000, 5000);
-    uv_signal_init(a->loop, &a->sigterm);
-    uv_signal_init(a->loop, &a->sigint);
-    a->sigterm.data = a->sigint.data = a;
-    uv_signal_start(&a->sigterm, on_signal, SIGTERM);
-    uv_signal_start(&a->sigint, on_signal, SIGINT);
+    fh_loop_stop_on_signals(a->loop, a->sigs);
     fh_log(FH_LOG_INFO, "agent %s reporting to %s; next seq %llu, %llu reports waiting",
            a->conf.path, a->conf.parent, (unsigned long long)fh_store_next_seq(a->st),
            (unsigned long long)fh_outbox_depth(a->st));
@@ -311,19 +302,12 @@ static int run(struct agent *a)
     return 0;
 }
 
-static void close_walk(uv_handle_t *h, void *arg)
-{
-    (void)arg;
-    if (!uv_is_closing(h))
-        uv_close(h, NULL);
-}
-
 static void usage(FILE *f)
 {
     fprintf(f, "usage: fenghuo-agent -c CONFIG [--interval-ms MS] [--max-reports N]\n"
                "       fenghuo-agent --print-config\n"
                "       fenghuo-agent --version\n"
-               "  --interval-ms MS  run every probe every MS milliseconds (tests, demos)\n"
+               "  --interval-ms MS  run the sampling probes (health) every MS milliseconds\n"
                "  --max-reports N   stop probing once this origin made report N; keep delivering\n");
 }
 
@@ -381,17 +365,34 @@ int main(int argc, char **argv)
         fh_store_flush_state(a.st, a.ctr, fh_uplink_last_ack_us(a.up));
     fh_uplink_stop(a.up);
     a.up = NULL;   /* a threaded probe finishing during the close must not send */
-    uv_walk(a.loop, close_walk, NULL);
-    uv_run(a.loop, UV_RUN_DEFAULT);
+    fh_loop_close_all(a.loop);
+    /* A threaded probe still running (a hung package manager) must not hold the stop:
+     * give it a moment, then leave without it (its result is dropped, its state kept). */
+    bool busy = false;
+    for (int i = 0; i < 200; i++) {
+        int alive = uv_run(a.loop, UV_RUN_NOWAIT);
+        busy = false;
+        for (size_t k = 0; k < a.nprobes; k++)
+            busy |= a.probes[k].busy;
+        if (!alive)
+            break;
+        if (busy)
+            uv_sleep(10);
+    }
+    if (busy)
+        fh_log(FH_LOG_WARN, "a probe is still running: stopping without its result");
     fh_store_close(a.st);
+    a.st = NULL;
     zmq_ctx_term(a.zctx);
-    uv_loop_close(a.loop);
+    if (!busy)
+        uv_loop_close(a.loop);
     fh_log(FH_LOG_INFO, "stopped");
 out:
     for (size_t i = 0; i < a.nprobes; i++) {
-        if (a.probes[i].state)
+        if (a.probes[i].state && !a.probes[i].busy)
             a.probes[i].probe->destroy(a.probes[i].state);
-        free(a.probes[i].conf);
+        if (!a.probes[i].busy)
+            free(a.probes[i].conf);
     }
     return err ? 1 : 0;
 }

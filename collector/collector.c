@@ -20,6 +20,7 @@
 #include "log.h"
 #include "nodeconf.h"
 #include "pipeline.h"
+#include "runloop.h"
 #include "store.h"
 #include "uplink.h"
 
@@ -59,7 +60,7 @@ struct collector {
     uint64_t saved_up[FH_CTR_DEAD_LETTER - FH_CTR_SENT + 1];
     uint64_t saved_ack_us;
     uv_timer_t flush;
-    uv_signal_t sigterm, sigint;
+    uv_signal_t sigs[2];
 };
 
 static void on_round_end(struct fh_link *l, void *arg)
@@ -92,13 +93,6 @@ static void on_flush(uv_timer_t *t)
         c->saved_ack_us = ack;
         memcpy(c->saved_up, c->ctr + FH_CTR_SENT, sizeof c->saved_up);
     }
-}
-
-static void on_signal(uv_signal_t *s, int signum)
-{
-    struct collector *c = s->data;
-    fh_log(FH_LOG_INFO, "signal %d: stopping", signum);
-    uv_stop(c->loop);
 }
 
 static void usage(FILE *f)
@@ -155,24 +149,13 @@ static int run(struct collector *c)
     uv_timer_init(c->loop, &c->flush);
     c->flush.data = c;
     uv_timer_start(&c->flush, on_flush, 1000, 1000);
-    uv_signal_init(c->loop, &c->sigterm);
-    uv_signal_init(c->loop, &c->sigint);
-    c->sigterm.data = c->sigint.data = c;
-    uv_signal_start(&c->sigterm, on_signal, SIGTERM);
-    uv_signal_start(&c->sigint, on_signal, SIGINT);
+    fh_loop_stop_on_signals(c->loop, c->sigs);
     fh_log(FH_LOG_INFO, "collector for %s listening on %s, parent %s, %llu reports waiting "
            "to relay", c->conf.scope, fh_link_endpoint(c->children),
            c->conf.parent[0] ? c->conf.parent : "(none: top tier)",
            (unsigned long long)fh_outbox_depth(c->st));
     uv_run(c->loop, UV_RUN_DEFAULT);
     return 0;
-}
-
-static void close_walk(uv_handle_t *h, void *arg)
-{
-    (void)arg;
-    if (!uv_is_closing(h))
-        uv_close(h, NULL);
 }
 
 int main(int argc, char **argv)
@@ -214,7 +197,7 @@ int main(int argc, char **argv)
         fh_store_flush_state(c.st, c.ctr, fh_uplink_last_ack_us(c.up));
     fh_uplink_stop(c.up);
     fh_link_close(c.children);
-    uv_walk(c.loop, close_walk, NULL);
+    fh_loop_close_all(c.loop);
     uv_run(c.loop, UV_RUN_DEFAULT);
     fh_pipeline_free(c.pipe);
     fh_store_close(c.st);

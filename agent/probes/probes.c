@@ -9,5 +9,6 @@
 const struct fh_probe *const fh_probes[] = {
     &fh_probe_health,
     &fh_probe_spool,
+    &fh_probe_patch,
     NULL,
 };

@@ -10,5 +10,6 @@
 
 extern const struct fh_probe fh_probe_health; /* health.c: CPU, memory, load, disks, nics */
 extern const struct fh_probe fh_probe_spool;  /* spool.c: detections dropped by local tools */
+extern const struct fh_probe fh_probe_patch;  /* patch.c: packages, pending updates, kernel */
 
 #endif

@@ -199,7 +199,10 @@ class Run:
         """An agent reporting to parent_port, started with args (e.g. --interval-ms,
         --max-reports); extra is appended to its config (probe sections)."""
         data = os.path.join(self.dir, name)
-        conf = ("[agent]\npath = %s\nparent = %s\ndata_dir = %s\n\n%s%s"
+        # Tests count every report an agent makes: only health (and what a test hands
+        # the spool) — the patch probe's inventory reports are left out.
+        conf = ("[agent]\npath = %s\nparent = %s\ndata_dir = %s\n\n%s\n[patch]\n"
+                "enabled = false\n%s"
                 % (path, endpoint(parent_port), data, self.relay_section(), extra))
         cfg = self.write(name + ".ini", conf)
         node = Node(self, name, [AGENT, "-c", cfg] + list(args), data, path)
