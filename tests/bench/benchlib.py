@@ -8,6 +8,13 @@
     benchlib.py drain CTL DIR N WAIT_S T0     poll DIR's reports_stored until it reaches N
                                               (at most WAIT_S s); times relative to T0
                                               (a time.time() value): one JSON line
+    benchlib.py busy                          CPU seconds the whole machine has been busy
+                                              (all cores, /proc/stat: all but idle, iowait)
+    benchlib.py syslog-feed PORT N BODY OUT WAIT_S
+                                              send N syslog lines with BODY-byte
+                                              messages over one TCP connection to
+                                              127.0.0.1:PORT, poll the file OUT until it
+                                              holds N lines (at most WAIT_S s): one JSON line
     benchlib.py summarize FIGURE RUNS OUT MACHINE PARAMS
                                               median/min/max of FIGURE's metrics over
                                               the runs (JSON lines in RUNS), written to
@@ -18,9 +25,12 @@ Only the standard library: this runs wherever tests/run runs.
 """
 import json
 import os
+import re
+import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -29,7 +39,8 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 def proc(pid):
     """RSS, peak RSS (KiB) and CPU seconds of a live process: cpu_s from utime + stime
     (clock ticks, 10 ms each), cpu_sched_s from the scheduler's nanosecond run time of
-    each of its threads (precise enough for an idle agent)."""
+    each of its threads (precise enough for an idle agent), runq_wait_s the time its
+    threads were runnable but waiting for a CPU (schedstat's second field)."""
     out = {"pid": int(pid)}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -40,14 +51,17 @@ def proc(pid):
         fields = f.read().rpartition(")")[2].split()
     # fields[0] is field 3 (state): utime is field 14, stime field 15.
     out["cpu_s"] = (int(fields[11]) + int(fields[12])) / CLK_TCK
-    ns = 0
+    ns = wait = 0
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                ns += int(f.read().split()[0])
+                v = f.read().split()
+            ns += int(v[0])
+            wait += int(v[1])
         except (OSError, ValueError, IndexError):
             pass
     out["cpu_sched_s"] = ns / 1e9
+    out["runq_wait_s"] = wait / 1e9   # runnable, waiting for a CPU (all its threads)
     out["time"] = time.time()
     return out
 
@@ -90,6 +104,94 @@ def drain(ctl, data_dir, n, wait_s, t0):
         out["drain_rate_per_s"] = round(n / (done - t0))
         if done > first:
             out["steady_rate_per_s"] = round((n - first_n) / (done - first))
+    return out
+
+
+def busy():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest is inside user already)
+    return round((sum(v[:8]) - v[3] - v[4]) / CLK_TCK, 2)
+
+
+def syslog_feed(port, n, body_bytes, out_file, wait_s):
+    """Figure 5's load for rsyslog: n RFC 5424 lines, each message (MSG) exactly
+    body_bytes long and numbered ("seq=000000001 xxx..."), written as fast as TCP takes
+    them over one connection into the bottom tier's imptcp input (LF-framed, no
+    acknowledgements: what the bottom tier has read is all it is asked to keep). The
+    lines are built before the clock starts. Meanwhile the top tier's output file is
+    read every 2 ms from where the last read ended and its lines counted; the time of the
+    poll that sees line n is the last arrival (late by at most one poll). Afterwards the
+    file is checked for duplicates and gaps by the seq numbers."""
+    hdr = b"<134>1 2026-11-25T00:00:00.000000Z fh-bench fhbench - - - "
+    lines = []
+    for i in range(1, n + 1):
+        head = b"seq=%09d " % i
+        lines.append(hdr + head + b"x" * max(0, body_bytes - len(head)) + b"\n")
+    data = b"".join(lines)
+    line_bytes = len(lines[0])
+    del lines
+    sock = socket.create_connection(("127.0.0.1", port), timeout=wait_s)
+    sent = {}
+
+    def send():
+        view = memoryview(data)
+        try:
+            for off in range(0, len(data), 65536):
+                sock.sendall(view[off:off + 65536])
+        except OSError as e:
+            sent["error"] = str(e)
+        sent["t"] = time.time()
+
+    cpu0 = time.process_time()
+    t0 = time.time()
+    th = threading.Thread(target=send, daemon=True)
+    th.start()
+    count, pos, first, last = 0, 0, None, None
+    deadline = t0 + wait_s
+    while time.time() < deadline:
+        try:
+            with open(out_file, "rb") as f:
+                f.seek(pos)
+                chunk = f.read()
+        except FileNotFoundError:
+            chunk = b""
+        now = time.time()
+        if chunk:
+            pos += len(chunk)
+            count += chunk.count(b"\n")
+            if first is None:
+                first = now
+        if count >= n:
+            last = now
+            break
+        time.sleep(0.002)
+    th.join(timeout=5)
+    cpu = time.process_time() - cpu0
+    sock.close()
+    end = last if last is not None else time.time()
+    out = {"messages": n, "body_bytes": body_bytes, "line_bytes": line_bytes,
+           "complete": last is not None, "arrived": count,
+           "sent_after_s": round(sent["t"] - t0, 3) if "t" in sent else None,
+           "first_arrival_s": round(first - t0, 3) if first is not None else None,
+           "elapsed_s": round(end - t0, 3),
+           "rate_per_s": round(count / (end - t0)) if end > t0 else 0,
+           "feeder_cpu_s": round(cpu, 3),
+           "feeder_total_cpu_s": round(time.process_time(), 3)}
+    if "error" in sent:
+        out["send_error"] = sent["error"]
+    seqs = set()
+    total = 0
+    try:
+        with open(out_file, "rb") as f:
+            for m in re.finditer(rb"seq=(\d{9}) ", f.read()):
+                seqs.add(int(m.group(1)))
+                total += 1
+    except FileNotFoundError:
+        pass
+    out["unique"] = len(seqs)
+    out["duplicates"] = total - len(seqs)
+    out["missing"] = n - len(seqs & set(range(1, n + 1)))
     return out
 
 
@@ -203,8 +305,52 @@ def rows_agent(runs, params):
     ]
 
 
+def rows_compare(runs, params):
+    n = params["messages"]
+    sys_runs = {k: [r for r in runs if r.get("system") == k]
+                for k in ("fenghuo", "rsyslog-tuned", "rsyslog-default")}
+    rate = lambda r: r["rate_per_s"] if r["complete"] else None
+    cpu = lambda r: 1e6 * sum(t["cpu_s"] for t in r["tiers"]) / r["arrived"]
+    # Other processes: the machine's busy CPU time while the load ran, less the 4 tiers'
+    # (counted from their start, so a little more than in that time) and the load's.
+    others = lambda r: (r["machine"]["busy_cpu_s"] - sum(t["cpu_s"] for t in r["tiers"]) -
+                        (r.get("load_total_cpu_s") or r["load_cpu_s"] or 0)) / \
+        r["machine"]["wall_s"]
+    titles = {"fenghuo": "fenghuo, durable",
+              "rsyslog-tuned": "rsyslog tuned (window 4096)",
+              "rsyslog-default": "rsyslog defaults (window 128)"}
+    rows = []
+    for k, title in titles.items():
+        rs = sys_runs[k]
+        rows.append(metric(f"5 4 tiers, {n // 1000:,}k x {params['body_bytes']} B: {title}",
+                           "msgs/s", rs, rate))
+        rows.append(metric("    CPU of the 4 tiers per message", "us", rs, cpu, "{:,.2f}"))
+        rows.append(metric("    4 tiers' threads waiting for a CPU (mean number)", "threads",
+                           rs, lambda r: sum(t["proc"]["runq_wait_s"] for t in r["tiers"]) /
+                           r["elapsed_s"], "{:,.2f}"))
+        rows.append(metric("    CPU of the load (incl. polling the top) per msg", "us", rs,
+                           lambda r: 1e6 * r["load_cpu_s"] / r["arrived"], "{:,.2f}"))
+        rows.append(metric("    CPU of other processes meanwhile (about)", "cores", rs, others,
+                           "{:,.2f}"))
+    med = {k: statistics.median(v) for k, v in
+           ((k, [rate(r) for r in rs if rate(r)]) for k, rs in sys_runs.items()) if v}
+    for k, title in (("rsyslog-tuned", "tuned"), ("rsyslog-default", "default")):
+        row = {"label": f"    fenghuo / rsyslog {title} (medians; range: per run)",
+               "unit": "x", "n": 0, "fmt": "{:,.2f}"}
+        pairs = []
+        for f in sys_runs["fenghuo"]:
+            o = [r for r in sys_runs[k] if r["run"] == f["run"]]
+            if o and rate(f) and rate(o[0]):
+                pairs.append(rate(f) / rate(o[0]))
+        if "fenghuo" in med and k in med and pairs:
+            row.update(n=len(pairs), median=med["fenghuo"] / med[k], min=min(pairs),
+                       max=max(pairs))
+        rows.append(row)
+    return rows
+
+
 ROWS = {"ingest": rows_ingest, "latency": rows_latency, "drain": rows_drain,
-        "agent": rows_agent}
+        "agent": rows_agent, "compare": rows_compare}
 
 
 def fmt_row(row):
@@ -235,6 +381,8 @@ def summarize(figure, runs_file, out_file, machine_file, params_json):
         f.write("\n")
     for r in rows:
         print(fmt_row(r))
+    for line in params.get("notes", []):
+        print(f"    {line}")
 
 
 def main(argv):
@@ -253,6 +401,11 @@ def main(argv):
     elif cmd == "drain" and len(argv) == 7:
         print(json.dumps(drain(argv[2], argv[3], int(argv[4]), float(argv[5]),
                                float(argv[6]))))
+    elif cmd == "busy" and len(argv) == 2:
+        print(busy())
+    elif cmd == "syslog-feed" and len(argv) == 7:
+        print(json.dumps(syslog_feed(int(argv[2]), int(argv[3]), int(argv[4]), argv[5],
+                                     float(argv[6]))))
     elif cmd == "summarize" and len(argv) == 7:
         summarize(*argv[2:7])
     else:
