@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "tmpdir.h"
 #include "probes.h"
 
 struct fake {
@@ -38,12 +39,11 @@ static int fake_emit(struct fh_probe_sink *sink, Fh__Kind kind, const ProtobufCM
     return 0;
 }
 
-static char dir[64];
 
 static void put(const char *name, const char *text)
 {
     char path[128];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(path, sizeof path, "%s/%s", fh_test_dir, name);
     FILE *fp = fopen(path, "w");
     assert_non_null(fp);
     fputs(text, fp);
@@ -53,7 +53,7 @@ static void put(const char *name, const char *text)
 static bool exists(const char *rel)
 {
     char path[128];
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    snprintf(path, sizeof path, "%s/%s", fh_test_dir, rel);
     return access(path, F_OK) == 0;
 }
 
@@ -63,28 +63,13 @@ static void *start(void)
     char conf[1024] = {0};
     const struct fh_probe *p = &fh_probe_spool;
     assert_true(p->conf_size <= sizeof conf);
-    snprintf(conf + p->keys[0].offset, p->keys[0].size, "%s", dir);
+    snprintf(conf + p->keys[0].offset, p->keys[0].size, "%s", fh_test_dir);
     *(int64_t *)(conf + p->keys[1].offset) = 1;
     void *state = NULL;
     uint32_t iv = 0;
     assert_int_equal(p->init(conf, &state, &iv), 0);
     assert_int_equal(iv, 1);
     return state;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/fh-test-spool-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd);
 }
 
 static void test_spool_takes_valid_detections_in_name_order(void **state)
@@ -166,10 +151,10 @@ static void test_spool_without_a_dir_is_off(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_spool_takes_valid_detections_in_name_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_spool_moves_malformed_files_aside_and_goes_on, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_spool_keeps_the_file_when_it_cannot_be_committed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_spool_without_a_dir_is_off, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spool_takes_valid_detections_in_name_order, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_spool_moves_malformed_files_aside_and_goes_on, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_spool_keeps_the_file_when_it_cannot_be_committed, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_spool_without_a_dir_is_off, tmpdir_setup, tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,32 +10,17 @@
 #include <string.h>
 
 #include "err.h"
+#include "tmpdir.h"
 #include "outbox.h"
 #include "store.h"
 
 #define ORIGIN "320000/320100/320102/3132000001/web01"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/fh-test-store-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd);
-}
 
 static struct fh_store *open_store(void)
 {
     struct fh_store *st = NULL;
-    assert_int_equal(fh_store_open(dir, 16, 0, &st), 0);
+    assert_int_equal(fh_store_open(fh_test_dir, 16, 0, &st), 0);
     return st;
 }
 
@@ -377,7 +362,7 @@ static void test_store_full_map_reports_efull_and_keeps_data(void **state)
 {
     (void)state;
     struct fh_store *st = NULL;
-    assert_int_equal(fh_store_open(dir, 16, 0, &st), 0);
+    assert_int_equal(fh_store_open(fh_test_dir, 16, 0, &st), 0);
     static char big[64 * 1024];
     memset(big, 'x', sizeof big);
     int rc = 0;
@@ -399,7 +384,7 @@ static void test_store_readonly_open_of_missing_store_fails_cleanly(void **state
     (void)state;
     struct fh_store *st = NULL;
     char missing[128];
-    snprintf(missing, sizeof missing, "%s/none", dir);
+    snprintf(missing, sizeof missing, "%s/none", fh_test_dir);
     assert_int_not_equal(fh_store_open(missing, 0, FH_STORE_READONLY, &st), 0);
     assert_null(st);
 }
@@ -407,21 +392,21 @@ static void test_store_readonly_open_of_missing_store_fails_cleanly(void **state
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_store_outbox_keeps_own_reports_in_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_refuses_own_report_with_wrong_seq, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_ack_deletes_and_refusal_moves_to_dead_letters, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_outbox_read_respects_count_and_bytes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_accept_dedups_on_origin_and_seq, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_accept_takes_reports_out_of_order_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_accept_tracks_origins_separately, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_reopen_keeps_everything, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_latest_state_never_goes_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_outbox_urgent_lane_is_read_apart_from_bulk, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_outbox_coalesce_keeps_latest_per_series_and_never_others, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_grows_a_full_map, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_child_seen_adds_reports_and_keeps_first_seen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_full_map_reports_efull_and_keeps_data, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_readonly_open_of_missing_store_fails_cleanly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_outbox_keeps_own_reports_in_order, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_refuses_own_report_with_wrong_seq, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_ack_deletes_and_refusal_moves_to_dead_letters, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_outbox_read_respects_count_and_bytes, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_accept_dedups_on_origin_and_seq, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_accept_takes_reports_out_of_order_once, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_accept_tracks_origins_separately, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_reopen_keeps_everything, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_latest_state_never_goes_back, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_outbox_urgent_lane_is_read_apart_from_bulk, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_outbox_coalesce_keeps_latest_per_series_and_never_others, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_grows_a_full_map, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_child_seen_adds_reports_and_keeps_first_seen, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_full_map_reports_efull_and_keeps_data, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_readonly_open_of_missing_store_fails_cleanly, tmpdir_setup, tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
