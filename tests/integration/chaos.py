@@ -536,7 +536,7 @@ def main(argv):
             ("coalesced", sums["coalesced"] if "coalesced" in has else "n/a"),
             ("store_full events", "%d (counters), %d \"%s\" log lines at the city"
              % (sums.get("store_full", 0), chaos.city_full.hits, FULL_MARK)),
-            ("gap retries", sums.get("gap_retry", 0)),
+            ("health sent back", sums.get("outbox_full_retry", 0)),
             ("dead letters", sums.get("dead_letter", 0)),
         ]
         for k, v in rows:
