@@ -28,6 +28,7 @@ CTL = os.path.join(BIN, "collector", "fenghuo-ctl")
 AGENT = os.path.join(BIN, "agent", "fenghuo-agent")
 
 STOP_GRACE_S = 3.0
+CLEAN_STOP_S = 2.0            # a node must exit this soon after SIGTERM (issue: 2 s)
 CTL_TIMEOUT_S = 10
 LOG_TAIL_LINES = 40
 
@@ -240,12 +241,19 @@ class Run:
 
     def stop_all(self):
         """Stop every node (all get SIGTERM first, so this takes at most ~3 s). Returns
-        {name: exit status} of the nodes that were running."""
+        {name: exit status} of the nodes that were running; self.slowest_stop_s is the
+        longest time one of them took to exit after its SIGTERM."""
         running = [n for n in self.nodes if n.alive()]
+        t0 = time.monotonic()
         for n in running:
             n.terminate()
-        deadline = time.monotonic() + STOP_GRACE_S
-        return {n.name: n.reap(deadline) for n in running}
+        deadline = t0 + STOP_GRACE_S
+        codes = {}
+        self.slowest_stop_s = 0.0
+        for n in running:
+            codes[n.name] = n.reap(deadline)
+            self.slowest_stop_s = max(self.slowest_stop_s, time.monotonic() - t0)
+        return codes
 
     def dump_logs(self, nodes=None, tail=LOG_TAIL_LINES):
         for n in nodes or self.nodes:
@@ -262,6 +270,9 @@ class Run:
         bad_exit = {k: v for k, v in codes.items() if v != 0}
         self.check(not bad_exit, "every node exits 0 on SIGTERM%s"
                    % (" (not: %s)" % bad_exit if bad_exit else ""))
+        slowest = getattr(self, "slowest_stop_s", 0.0)
+        self.check(slowest <= CLEAN_STOP_S, "every node stopped within %.0f s of SIGTERM "
+                   "(the slowest: %.2f s)" % (CLEAN_STOP_S, slowest))
         if self.failures:
             self.dump_logs()
             print("%s FAILED (%d checks) in %.1f s; temp dir kept: %s"
