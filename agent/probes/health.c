@@ -7,8 +7,9 @@
  * collect (the first report: since boot). procs counts the numeric entries of proc_root,
  * or falls back to loadavg's task total. Filesystems come de-duplicated by mount point,
  * without pseudo ones unless include_pseudo_fs, at most FH_HEALTH_MAX_FS; each is
- * statvfs'd and one that fails is left out. Host name, kernel release and PRETTY_NAME
- * of /etc/os-release complete the report.
+ * statvfs'd and one that fails is left out. The listening TCP sockets (net/tcp, tcp6)
+ * and the top processes by CPU and by memory come from health_procs.c. Host name,
+ * kernel release and PRETTY_NAME of /etc/os-release complete the report.
  *
  * A missing or malformed source is logged (rate-limited) and leaves its fields zero: the
  * report is still sent. The message and everything it points to live in the probe's
@@ -17,6 +18,7 @@
  *
  * Known limit: statvfs() of a hung network mount blocks the agent's loop. */
 #include "health_parse.h"
+#include "health_procs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -40,6 +42,7 @@
 #define HEALTH_KERNEL_MAX 65 /* sizeof utsname.release on Linux */
 #define HEALTH_OS_MAX 256
 #define HEALTH_WARN_EVERY_S 3600
+#define HEALTH_SLOW_EVERY_MS 10000 /* listeners and the process walk at most this often */
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 struct health_conf {
@@ -58,6 +61,13 @@ struct health_state {
     Fh__Filesystem *fs[FH_HEALTH_MAX_FS];
     struct fh_health_iface ifaces[FH_HEALTH_MAX_IFACES];
     Fh__NetInterface *ifs[FH_HEALTH_MAX_IFACES];
+    struct fh_health_listener listeners[FH_HEALTH_MAX_LISTENERS];
+    Fh__Listener lpb[FH_HEALTH_MAX_LISTENERS], *lp[FH_HEALTH_MAX_LISTENERS];
+    struct fh_health_procs procs;
+    struct fh_health_top top[2][FH_HEALTH_TOP];              /* by CPU, by RSS */
+    size_t ntop[2], nlisteners;
+    uint64_t slow_ms;           /* last refresh of listeners and top lists, monotonic */
+    Fh__ProcessUsage upb[2][FH_HEALTH_TOP], *up[2][FH_HEALTH_TOP];
     char hostname[HEALTH_HOSTNAME_MAX];
     char kernel[HEALTH_KERNEL_MAX];
     char os[HEALTH_OS_MAX];
@@ -207,6 +217,54 @@ static void collect_interfaces(struct health_state *st, Fh__Health *h)
     h->interfaces = st->ifs;
 }
 
+/* TCP sockets listening (IPv4 and IPv6): the ports a host exposes. */
+static void collect_listeners(struct health_state *st, Fh__Health *h, bool walk)
+{
+    static const char *const files[] = {"net/tcp", "net/tcp6"};
+    size_t n = st->nlisteners;
+    if (walk) {
+        n = 0;
+        for (int v6 = 0; v6 < 2; v6++)
+            if (read_source(st, st->conf.proc_root, files[v6], true) == 0)
+                fh_health_parse_listeners(st->buf, v6, st->listeners,
+                                          FH_HEALTH_MAX_LISTENERS, &n);
+        st->nlisteners = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        fh__listener__init(&st->lpb[i]);
+        st->lpb[i].proto = st->listeners[i].proto;
+        st->lpb[i].address = st->listeners[i].address;
+        st->lpb[i].port = st->listeners[i].port;
+        st->lp[i] = &st->lpb[i];
+    }
+    h->n_listeners = n;
+    h->listeners = st->lp;
+}
+
+/* The processes using most CPU (since the previous walk) and most memory. */
+static void collect_top(struct health_state *st, Fh__Health *h, bool walk)
+{
+    size_t *n = st->ntop;
+    if (walk)
+        fh_health_procs_sample(&st->procs, st->conf.proc_root, fh_mono_ms(), st->top[0],
+                               &n[0], st->top[1], &n[1]);
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < n[k]; i++) {
+            Fh__ProcessUsage *u = &st->upb[k][i];
+            fh__process_usage__init(u);
+            fh_health_utf8_sanitize(st->top[k][i].name);
+            u->pid = st->top[k][i].pid;
+            u->name = st->top[k][i].name;
+            u->cpu_pct = st->top[k][i].cpu_pct;
+            u->rss_kb = st->top[k][i].rss_kb;
+            st->up[k][i] = u;
+        }
+    h->n_top_cpu = n[0];
+    h->top_cpu = st->up[0];
+    h->n_top_rss = n[1];
+    h->top_rss = st->up[1];
+}
+
 static void collect_identity(struct health_state *st, Fh__Health *h)
 {
     struct utsname u;
@@ -281,6 +339,15 @@ static int health_collect(void *state, struct fh_probe_sink *sink)
         h.procs = procs;
     collect_filesystems(st, &h);
     collect_interfaces(st, &h);
+    /* Listening sockets and the process walk cost the kernel a walk of its socket
+     * tables and an open per process: they are refreshed at most every
+     * HEALTH_SLOW_EVERY_MS; reports in between repeat the last lists. */
+    uint64_t now = fh_mono_ms();
+    bool walk = !st->slow_ms || now - st->slow_ms >= HEALTH_SLOW_EVERY_MS;
+    if (walk)
+        st->slow_ms = now;
+    collect_listeners(st, &h, walk);
+    collect_top(st, &h, walk);
     collect_identity(st, &h);
     return sink->emit(sink, FH__KIND__KIND_HEALTH, &h.base);
 }
