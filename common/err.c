@@ -19,7 +19,6 @@ const char *fh_strerror(int err)
     case FH_ESTORE: return "store error";
     case FH_ELINK: return "link error";
     case FH_ECONFIG: return "configuration error";
-    case FH_EORDER: return "sequence gap";
     }
     return "unknown error";
 }

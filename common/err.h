@@ -21,7 +21,6 @@ enum fh_err {
     FH_ESTORE = -12,   /* LMDB failure other than full */
     FH_ELINK = -13,    /* ZeroMQ failure */
     FH_ECONFIG = -14,  /* configuration error */
-    FH_EORDER = -15,   /* seq out of order (a gap) */
 };
 
 /* A static string describing err; never NULL, never to be freed. */

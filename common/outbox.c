@@ -69,13 +69,9 @@ int fh_outbox_read(struct fh_store *st, enum fh_lane lane, uint64_t from, size_t
     uint64_t end = lane_end(lane);
     MDB_txn *txn;
     MDB_cursor *cur;
-    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    int rc = fh_lmdb_read_cursor(st, DB_OUTBOX, &txn, &cur);
     if (rc)
-        return fh_lmdb_err(rc, "txn_begin");
-    if ((rc = mdb_cursor_open(txn, st->dbi[DB_OUTBOX], &cur))) {
-        mdb_txn_abort(txn);
-        return fh_lmdb_err(rc, "cursor_open");
-    }
+        return rc;
     unsigned char kb[8];
     fh_be64_put(kb, from);
     MDB_val k = fh_lmdb_val(kb, 8), v;
@@ -142,32 +138,22 @@ int fh_outbox_settle(struct fh_store *st, const uint64_t *acked, size_t nacked,
     return 0;
 }
 
-static int db_stat(struct fh_store *st, int db, MDB_stat *s)
-{
-    MDB_txn *txn;
-    if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))
-        return -1;
-    int rc = mdb_stat(txn, st->dbi[db], s);
-    mdb_txn_abort(txn);
-    return rc;
-}
-
 uint64_t fh_outbox_depth(struct fh_store *st)
 {
     MDB_stat s;
-    return db_stat(st, DB_OUTBOX, &s) ? 0 : s.ms_entries;
+    return fh_lmdb_stat(st, DB_OUTBOX, &s) ? 0 : s.ms_entries;
 }
 
 uint64_t fh_outbox_dead_count(struct fh_store *st)
 {
     MDB_stat s;
-    return db_stat(st, DB_DEAD, &s) ? 0 : s.ms_entries;
+    return fh_lmdb_stat(st, DB_DEAD, &s) ? 0 : s.ms_entries;
 }
 
 uint64_t fh_outbox_bytes(struct fh_store *st)
 {
     MDB_stat s;
-    if (db_stat(st, DB_OUTBOX, &s))
+    if (fh_lmdb_stat(st, DB_OUTBOX, &s))
         return 0;
     return (uint64_t)s.ms_psize * (s.ms_branch_pages + s.ms_leaf_pages + s.ms_overflow_pages);
 }

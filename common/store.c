@@ -5,7 +5,7 @@
  * ascending, and export walks them in order. The outbox key is a per-store counter kept
  * in memory and initialised from the last key at open, so appends use MDB_APPEND.
  *
- * Errors from LMDB are mapped once, in map_err(): MDB_MAP_FULL (and ENOSPC from the
+ * Errors from LMDB are mapped once, in fh_lmdb_err(): MDB_MAP_FULL (and ENOSPC from the
  * commit's write or fsync) become FH_EFULL so callers can stop acknowledging and keep
  * their senders' copies; everything else becomes FH_ESTORE and is logged with the call
  * that failed. */
@@ -26,13 +26,6 @@
 static const char *const db_names[DB_COUNT] = {"meta", "outbox", "dead", "seqs",
                                                "reports", "latest", "children"};
 
-#define map_err fh_lmdb_err
-#define val_of fh_lmdb_val
-#define str_val fh_lmdb_str
-#define put_be64 fh_be64_put
-#define get_be64 fh_be64_get
-#define load_u64 fh_lmdb_load_u64
-#define save_u64 fh_lmdb_save_u64
 
 /* mkdir -p: the data directory and any missing parents, mode 0700. */
 static int make_dirs(const char *dir)
@@ -102,7 +95,7 @@ int fh_store_open(const char *dir, size_t map_mb, unsigned flags, struct fh_stor
     if (!err)
         err = fh_lmdb_next_key(txn, st->dbi[DB_DEAD], 1, 0, &st->next_dkey);
     if (!err) {
-        err = load_u64(txn, st->dbi[DB_META], META_NEXT_SEQ, &st->next_seq);
+        err = fh_lmdb_load_u64(txn, st->dbi[DB_META], META_NEXT_SEQ, &st->next_seq);
         if (err == FH_ENOTFOUND) {
             st->next_seq = 1;
             err = 0;
@@ -117,7 +110,7 @@ int fh_store_open(const char *dir, size_t map_mb, unsigned flags, struct fh_stor
     *out = st;
     return 0;
 fail_mdb:
-    err = map_err(rc, "open");
+    err = fh_lmdb_err(rc, "open");
     fh_log(FH_LOG_ERROR, "store: cannot open %s", dir);
 fail:
     if (st->env)
@@ -143,7 +136,7 @@ int fh_txn_begin(struct fh_store *st, bool write, struct fh_txn **out)
     int rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
     if (rc) {
         free(t);
-        return map_err(rc, "txn_begin");
+        return fh_lmdb_err(rc, "txn_begin");
     }
     *out = t;
     return 0;
@@ -153,7 +146,7 @@ int fh_txn_commit(struct fh_txn *t)
 {
     int rc = mdb_txn_commit(t->txn);
     free(t);
-    return map_err(rc, "commit");
+    return fh_lmdb_err(rc, "commit");
 }
 
 void fh_txn_abort(struct fh_txn *t)
@@ -169,7 +162,7 @@ static size_t report_key(unsigned char *kb, const char *origin, size_t olen, uin
 {
     memcpy(kb, origin, olen);
     kb[olen] = 0;
-    put_be64(kb + olen + 1, seq);
+    fh_be64_put(kb + olen + 1, seq);
     return olen + 9;
 }
 
@@ -180,15 +173,15 @@ static int advance_floor(MDB_txn *txn, struct fh_store *st, const char *origin, 
     unsigned char kb[FH_PATH_MAX + 9];
     MDB_val k, v;
     for (;;) {
-        k = val_of(kb, report_key(kb, origin, olen, floor + 1));
+        k = fh_lmdb_val(kb, report_key(kb, origin, olen, floor + 1));
         int rc = mdb_get(txn, st->dbi[DB_REPORTS], &k, &v);
         if (rc == MDB_NOTFOUND)
             break;
         if (rc)
-            return map_err(rc, "get report");
+            return fh_lmdb_err(rc, "get report");
         floor++;
     }
-    return save_u64(txn, st->dbi[DB_SEQS], origin, floor);
+    return fh_lmdb_save_u64(txn, st->dbi[DB_SEQS], origin, floor);
 }
 
 /* Keep r as the origin's latest state of its kind unless a newer one is kept. */
@@ -199,16 +192,16 @@ static int keep_latest(MDB_txn *txn, struct fh_store *st, const struct fh_report
     memcpy(kb, r->origin, olen);
     kb[olen] = 0;
     kb[olen + 1] = (unsigned char)r->kind;
-    MDB_val k = val_of(kb, olen + 2), v;
+    MDB_val k = fh_lmdb_val(kb, olen + 2), v;
     int rc = mdb_get(txn, st->dbi[DB_LATEST], &k, &v);
-    if (rc == 0 && v.mv_size >= 8 && get_be64(v.mv_data) > r->seq)
+    if (rc == 0 && v.mv_size >= 8 && fh_be64_get(v.mv_data) > r->seq)
         return 0;
     if (rc && rc != MDB_NOTFOUND)
-        return map_err(rc, "get latest");
+        return fh_lmdb_err(rc, "get latest");
     v.mv_size = 8 + r->len;
     if ((rc = mdb_put(txn, st->dbi[DB_LATEST], &k, &v, MDB_RESERVE)))
-        return map_err(rc, "put latest");
-    put_be64(v.mv_data, r->seq);
+        return fh_lmdb_err(rc, "put latest");
+    fh_be64_put(v.mv_data, r->seq);
     memcpy((unsigned char *)v.mv_data + 8, r->bytes, r->len);
     return 0;
 }
@@ -220,18 +213,18 @@ int fh_store_accept(struct fh_txn *t, const struct fh_report_ref *r, bool relay)
     if (olen == 0 || olen >= FH_PATH_MAX || r->seq == 0)
         return FH_EINVAL;
     uint64_t floor = 0;
-    int err = load_u64(t->txn, st->dbi[DB_SEQS], r->origin, &floor);
+    int err = fh_lmdb_load_u64(t->txn, st->dbi[DB_SEQS], r->origin, &floor);
     if (err && err != FH_ENOTFOUND)
         return err;
     if (r->seq <= floor)
         return FH_EDUP;
     unsigned char kb[FH_PATH_MAX + 9];
-    MDB_val k = val_of(kb, report_key(kb, r->origin, olen, r->seq)), v = val_of(r->bytes, r->len);
+    MDB_val k = fh_lmdb_val(kb, report_key(kb, r->origin, olen, r->seq)), v = fh_lmdb_val(r->bytes, r->len);
     int rc = mdb_put(t->txn, st->dbi[DB_REPORTS], &k, &v, MDB_NOOVERWRITE);
     if (rc == MDB_KEYEXIST)
         return FH_EDUP;
     if (rc)
-        return map_err(rc, "put report");
+        return fh_lmdb_err(rc, "put report");
     if (r->seq == floor + 1 && (err = advance_floor(t->txn, st, r->origin, olen, floor)))
         return err;
     if (r->keep_latest && (err = keep_latest(t->txn, st, r, olen)))
@@ -241,7 +234,7 @@ int fh_store_accept(struct fh_txn *t, const struct fh_report_ref *r, bool relay)
 
 int fh_store_child_seen(struct fh_txn *t, const char *path, const struct fh_child *c)
 {
-    MDB_val k = str_val(path), v;
+    MDB_val k = fh_lmdb_str(path), v;
     struct fh_child rec = *c;
     int rc = mdb_get(t->txn, t->st->dbi[DB_CHILDREN], &k, &v);
     if (rc == 0 && v.mv_size == sizeof rec) {
@@ -250,19 +243,19 @@ int fh_store_child_seen(struct fh_txn *t, const char *path, const struct fh_chil
         rec.first_seen_us = old.first_seen_us;
         rec.reports += old.reports;
     } else if (rc && rc != MDB_NOTFOUND) {
-        return map_err(rc, "get child");
+        return fh_lmdb_err(rc, "get child");
     }
-    v = val_of(&rec, sizeof rec);
-    return map_err(mdb_put(t->txn, t->st->dbi[DB_CHILDREN], &k, &v, 0), "put child");
+    v = fh_lmdb_val(&rec, sizeof rec);
+    return fh_lmdb_err(mdb_put(t->txn, t->st->dbi[DB_CHILDREN], &k, &v, 0), "put child");
 }
 
 int fh_store_save_counters(struct fh_txn *t, const uint64_t *ctr)
 {
     unsigned char b[FH_CTR_COUNT * 8];
     for (size_t i = 0; i < FH_CTR_COUNT; i++)
-        put_be64(b + 8 * i, ctr[i]);
-    MDB_val k = str_val(META_COUNTERS), v = val_of(b, sizeof b);
-    return map_err(mdb_put(t->txn, t->st->dbi[DB_META], &k, &v, 0), "put counters");
+        fh_be64_put(b + 8 * i, ctr[i]);
+    MDB_val k = fh_lmdb_str(META_COUNTERS), v = fh_lmdb_val(b, sizeof b);
+    return fh_lmdb_err(mdb_put(t->txn, t->st->dbi[DB_META], &k, &v, 0), "put counters");
 }
 
 int fh_store_flush_state(struct fh_store *st, const uint64_t *ctr, uint64_t parent_ack_us)
@@ -272,7 +265,7 @@ int fh_store_flush_state(struct fh_store *st, const uint64_t *ctr, uint64_t pare
     if (err)
         return err;
     if (!(err = fh_store_save_counters(t, ctr)) && parent_ack_us)
-        err = save_u64(t->txn, st->dbi[DB_META], META_PARENT_ACK, parent_ack_us);
+        err = fh_lmdb_save_u64(t->txn, st->dbi[DB_META], META_PARENT_ACK, parent_ack_us);
     if (err) {
         fh_txn_abort(t);
         return err;
@@ -287,27 +280,22 @@ int fh_store_load_counters(struct fh_store *st, uint64_t *ctr)
     int err = fh_txn_begin(st, false, &t);
     if (err)
         return err;
-    MDB_val k = str_val(META_COUNTERS), v;
+    MDB_val k = fh_lmdb_str(META_COUNTERS), v;
     int rc = mdb_get(t->txn, st->dbi[DB_META], &k, &v);
     if (rc == 0) {
         /* A store written by an older build may hold fewer counters: read what is there. */
         size_t n = v.mv_size / 8 < FH_CTR_COUNT ? v.mv_size / 8 : FH_CTR_COUNT;
         for (size_t i = 0; i < n; i++)
-            ctr[i] = get_be64((const unsigned char *)v.mv_data + 8 * i);
+            ctr[i] = fh_be64_get((const unsigned char *)v.mv_data + 8 * i);
     }
     fh_txn_abort(t);
-    return rc == 0 || rc == MDB_NOTFOUND ? 0 : map_err(rc, "get counters");
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : fh_lmdb_err(rc, "get counters");
 }
 
 static uint64_t entries(struct fh_store *st, int db)
 {
-    MDB_txn *txn;
     MDB_stat s;
-    if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))
-        return 0;
-    int rc = mdb_stat(txn, st->dbi[db], &s);
-    mdb_txn_abort(txn);
-    return rc ? 0 : s.ms_entries;
+    return fh_lmdb_stat(st, db, &s) ? 0 : s.ms_entries;
 }
 
 uint64_t fh_store_report_count(struct fh_store *st)
@@ -353,7 +341,7 @@ int fh_store_grow(struct fh_store *st)
     }
     int rc = mdb_env_set_mapsize(st->env, want);
     if (rc)
-        return map_err(rc, "set_mapsize");
+        return fh_lmdb_err(rc, "set_mapsize");
     fh_log(FH_LOG_WARN, "store: map grown from %llu to %llu MiB", (unsigned long long)(size >> 20),
            (unsigned long long)(want >> 20));
     return 0;
@@ -365,8 +353,8 @@ int fh_store_meta_set(struct fh_store *st, const char *key, const char *value)
     int err = fh_txn_begin(st, true, &t);
     if (err)
         return err;
-    MDB_val k = str_val(key), v = str_val(value);
-    if ((err = map_err(mdb_put(t->txn, st->dbi[DB_META], &k, &v, 0), key))) {
+    MDB_val k = fh_lmdb_str(key), v = fh_lmdb_str(value);
+    if ((err = fh_lmdb_err(mdb_put(t->txn, st->dbi[DB_META], &k, &v, 0), key))) {
         fh_txn_abort(t);
         return err;
     }
@@ -379,8 +367,8 @@ int fh_store_meta_get(struct fh_store *st, const char *key, char *out, size_t ou
     int err = fh_txn_begin(st, false, &t);
     if (err)
         return err;
-    MDB_val k = str_val(key), v;
-    err = map_err(mdb_get(t->txn, st->dbi[DB_META], &k, &v), key);
+    MDB_val k = fh_lmdb_str(key), v;
+    err = fh_lmdb_err(mdb_get(t->txn, st->dbi[DB_META], &k, &v), key);
     if (!err) {
         if (v.mv_size >= out_len) {
             err = FH_ETOOBIG;
@@ -399,7 +387,7 @@ uint64_t fh_store_parent_ack_us(struct fh_store *st)
     uint64_t v = 0;
     if (fh_txn_begin(st, false, &t))
         return 0;
-    if (load_u64(t->txn, st->dbi[DB_META], META_PARENT_ACK, &v))
+    if (fh_lmdb_load_u64(t->txn, st->dbi[DB_META], META_PARENT_ACK, &v))
         v = 0;
     fh_txn_abort(t);
     return v;
@@ -411,13 +399,9 @@ static int each(struct fh_store *st, int db,
 {
     MDB_txn *txn;
     MDB_cursor *cur;
-    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    int rc = fh_lmdb_read_cursor(st, db, &txn, &cur);
     if (rc)
-        return map_err(rc, "txn_begin");
-    if ((rc = mdb_cursor_open(txn, st->dbi[db], &cur))) {
-        mdb_txn_abort(txn);
-        return map_err(rc, "cursor_open");
-    }
+        return rc;
     MDB_val k, v;
     int stop = 0;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !stop;
@@ -425,7 +409,7 @@ static int each(struct fh_store *st, int db,
         stop = visit(&k, &v, arg);
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
-    return rc == 0 || rc == MDB_NOTFOUND ? 0 : map_err(rc, "walk");
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : fh_lmdb_err(rc, "walk");
 }
 
 struct report_walk {
@@ -444,7 +428,7 @@ static int visit_report(const MDB_val *k, const MDB_val *v, void *arg)
         return 0;
     memcpy(origin, k->mv_data, olen);
     origin[olen] = 0;
-    return w->fn(origin, get_be64((const unsigned char *)k->mv_data + olen + 1), v->mv_data,
+    return w->fn(origin, fh_be64_get((const unsigned char *)k->mv_data + olen + 1), v->mv_data,
                  v->mv_size, w->arg);
 }
 
@@ -468,7 +452,7 @@ static int visit_latest(const MDB_val *k, const MDB_val *v, void *arg)
         return 0;
     memcpy(origin, kd, olen);
     origin[olen] = 0;
-    return w->fn(origin, get_be64(v->mv_data), (const unsigned char *)v->mv_data + 8,
+    return w->fn(origin, fh_be64_get(v->mv_data), (const unsigned char *)v->mv_data + 8,
                  v->mv_size - 8, w->arg);
 }
 

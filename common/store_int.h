@@ -42,6 +42,12 @@ int fh_lmdb_load_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *out);
 int fh_lmdb_save_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t value);
 /* The key after the last key of dbi within [lo, hi) (lo when none). */
 int fh_lmdb_next_key(MDB_txn *txn, MDB_dbi dbi, uint64_t lo, uint64_t hi, uint64_t *out);
+/* mdb_stat of one of st's databases in a read transaction of its own. Returns 0 or an
+ * LMDB error code. */
+int fh_lmdb_stat(struct fh_store *st, int db, MDB_stat *out);
+/* Begin a read transaction and open a cursor on db. Returns 0 or an FH_E* (logged). */
+int fh_lmdb_read_cursor(struct fh_store *st, int db, MDB_txn **txn, MDB_cursor **cur);
+
 /* Put bytes under *next in a u64-keyed database and advance *next. */
 int fh_lmdb_append(MDB_txn *txn, MDB_dbi dbi, uint64_t *next, const void *bytes, size_t len);
 

@@ -107,3 +107,26 @@ int fh_lmdb_append(MDB_txn *txn, MDB_dbi dbi, uint64_t *next, const void *bytes,
     (*next)++;
     return 0;
 }
+
+int fh_lmdb_stat(struct fh_store *st, int db, MDB_stat *out)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    rc = mdb_stat(txn, st->dbi[db], out);
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+int fh_lmdb_read_cursor(struct fh_store *st, int db, MDB_txn **txn, MDB_cursor **cur)
+{
+    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+    if (rc)
+        return fh_lmdb_err(rc, "txn_begin");
+    if ((rc = mdb_cursor_open(*txn, st->dbi[db], cur))) {
+        mdb_txn_abort(*txn);
+        return fh_lmdb_err(rc, "cursor_open");
+    }
+    return 0;
+}
