@@ -256,6 +256,11 @@ static int start_probes(struct agent *a)
                    fh_strerror(err));
             return err;
         }
+        if (rp->probe->start && (err = rp->probe->start(rp->state, a->loop, &a->sink))) {
+            fh_log(FH_LOG_ERROR, "probe %s: cannot start watching: %s", rp->probe->name,
+                   fh_strerror(err));
+            return err;
+        }
         /* --interval-ms speeds up the sampling probes only: not what runs on demand,
          * nor a threaded probe (a package manager run every few ms is no test). */
         bool fast = a->interval_ms_override && !rp->probe->on_demand && !rp->probe->threaded;

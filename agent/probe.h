@@ -10,7 +10,12 @@
  *      builds body messages and passes each to sink->emit(), which encodes the body,
  *      wraps it in an Envelope with the next seq and commits it to the outbox before
  *      returning (the body is not kept: the probe frees what it built);
- *   4. calls destroy(state) at exit.
+ *   4. if the probe has start(), calls start(state, loop, sink) once after init: a probe
+ *      that watches (uv_fs_event on a web root, a Unix socket for fenghuo-ctl submit)
+ *      opens its libuv handles there, inside its state, and emits through sink from
+ *      their callbacks on the loop. The agent closes every handle of the loop at exit
+ *      (uv_walk + uv_close) and runs the loop until they are closed, before destroy();
+ *   5. calls destroy(state) at exit.
  * collect must return quickly (bounded work), unless the probe is `threaded`; it returns
  * 0 or a negative FH_E*. */
 #ifndef FH_PROBE_H
@@ -21,6 +26,8 @@
 #include <stdint.h>
 
 #include <protobuf-c/protobuf-c.h>
+
+struct uv_loop_s;
 
 #include "config.h"
 #include "fenghuo.pb-c.h"
@@ -39,6 +46,11 @@ struct fh_probe {
     int (*init)(const void *conf, void **state, uint32_t *interval_s);
     int (*collect)(void *state, struct fh_probe_sink *sink);
     void (*destroy)(void *state);
+    /* optional (NULL): open the probe's own handles on the agent's loop; its callbacks
+     * run on the loop and may emit through sink (the loop's sink: never the worker's).
+     * A threaded probe whose handles touch its state must keep what they share apart
+     * from what collect touches in the worker (or hand it over under a mutex). */
+    int (*start)(void *state, struct uv_loop_s *loop, struct fh_probe_sink *sink);
     bool on_demand;   /* reports only what it is handed (spool): --max-reports spares it */
     bool threaded;    /* collect may block (runs a package manager, hashes files): run it
                        * in libuv's thread pool; what it emits is committed on the loop

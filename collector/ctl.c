@@ -22,32 +22,9 @@
 #include "log.h"
 #include "taxonomy.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: fenghuo-ctl [-c CONFIG | -d DATA_DIR] [--json] COMMAND\n"
-            "commands:\n"
-            "  status          node path and tier, parent link, outbox, children, counters\n"
-            "  units           units and hosts under this node with their latest health\n"
-            "  export --jsonl  every stored report, one JSON object per line\n"
-            "  submit          hand a detection to the local agent (its [spool] dir):\n"
-            "                  --class CODE (GB/Z 20986, e.g. IDI.IAI) --summary TEXT\n"
-            "                  [--fact KEY=VALUE]...\n"
-            "options:\n"
-            "  -c CONFIG       a collector's or agent's config file (for its data_dir)\n"
-            "  -d DATA_DIR     the node's data directory\n"
-            "  --spool DIR     the agent's spool directory (for submit)\n"
-            "  --json          print the command's JSON document instead of text\n");
-}
-
-struct dirs {
-    char data[512];
-    char spool[512];
-};
-
 static int find_dirs(void *user, const char *section, const char *name, const char *value)
 {
-    struct dirs *d = user;
+    struct fh_ctl_opts *d = user;
     if ((strcmp(section, "collector") == 0 || strcmp(section, "agent") == 0) &&
         strcmp(name, "data_dir") == 0)
         snprintf(d->data, sizeof d->data, "%s", value);
@@ -60,6 +37,10 @@ static int find_dirs(void *user, const char *section, const char *name, const ch
  * agent never reads half a file. */
 static int submit(const char *spool, const char *cls, const char *summary, json_t *facts)
 {
+    if (!spool[0]) {
+        fprintf(stderr, "fenghuo-ctl: submit needs --spool DIR or -c with a [spool] dir\n");
+        return 1;
+    }
     if (!cls || !fh_class_valid(cls)) {
         fprintf(stderr, "fenghuo-ctl: --class must be a GB/Z 20986 code such as IDI.IAI\n");
         return 1;
@@ -179,19 +160,13 @@ static void print_units(json_t *u)
     }
 }
 
-int main(int argc, char **argv)
+static int cmd_submit(const struct fh_ctl_opts *o, int argc, char **argv)
 {
-    struct dirs dirs = {0};
-    const char *cmd = NULL, *cls = NULL, *summary = NULL;
+    const char *cls = NULL, *summary = NULL;
     json_t *facts = json_object();
-    bool json = false, jsonl = false;
-    fh_log_init("fenghuo-ctl", FH_LOG_WARN);
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-d") == 0 && i + 1 < argc) {
-            snprintf(dirs.data, sizeof dirs.data, "%s", argv[++i]);
-        } else if (strcmp(argv[i], "--spool") == 0 && i + 1 < argc) {
-            snprintf(dirs.spool, sizeof dirs.spool, "%s", argv[++i]);
-        } else if (strcmp(argv[i], "--class") == 0 && i + 1 < argc) {
+    int rc = 1;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--class") == 0 && i + 1 < argc) {
             cls = argv[++i];
         } else if (strcmp(argv[i], "--summary") == 0 && i + 1 < argc) {
             summary = argv[++i];
@@ -199,76 +174,175 @@ int main(int argc, char **argv)
             const char *kv = argv[++i], *eq = strchr(kv, '=');
             if (!eq || eq == kv) {
                 fprintf(stderr, "fenghuo-ctl: --fact needs KEY=VALUE\n");
-                return 1;
+                goto out;
             }
             char key[128];
             snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
             json_object_set_new(facts, key, json_string(eq + 1));
-        } else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
-            const char *file = argv[++i];
-            int rc = ini_parse(file, find_dirs, &dirs);
-            if (rc != 0 || !dirs.data[0]) {
-                fprintf(stderr, "fenghuo-ctl: %s: %s\n", file,
-                        rc < 0 ? "cannot read the file" : "no data_dir in it");
-                return 1;
-            }
-        } else if (strcmp(argv[i], "--json") == 0) {
-            json = true;
-        } else if (strcmp(argv[i], "--jsonl") == 0) {
-            jsonl = true;
-        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (!cmd && argv[i][0] != '-') {
-            cmd = argv[i];
         } else {
-            usage(stderr);
-            return 1;
+            fprintf(stderr, "fenghuo-ctl: submit: unknown argument \"%s\"\n", argv[i]);
+            goto out;
         }
     }
-    if (cmd && strcmp(cmd, "submit") == 0) {
-        int rc = dirs.spool[0] ? submit(dirs.spool, cls, summary, facts) : 1;
-        if (!dirs.spool[0])
-            fprintf(stderr, "fenghuo-ctl: submit needs --spool DIR or -c with a [spool] dir\n");
-        json_decref(facts);
-        return rc;
-    }
+    rc = submit(o->spool, cls, summary, facts);
+out:
     json_decref(facts);
-    if (!cmd || !dirs.data[0]) {
-        usage(stderr);
+    return rc;
+}
+
+int fh_ctl_open_store(const struct fh_ctl_opts *o, struct fh_store **st)
+{
+    if (!o->data[0]) {
+        fprintf(stderr, "fenghuo-ctl: this command needs -c CONFIG or -d DATA_DIR\n");
         return 1;
     }
-    if (strcmp(cmd, "status") != 0 && strcmp(cmd, "units") != 0 &&
-        strcmp(cmd, "export") != 0) {
-        fprintf(stderr, "fenghuo-ctl: unknown command \"%s\"\n", cmd);
-        usage(stderr);
-        return 1;
-    }
-    struct fh_store *st;
-    int err = fh_store_open(dirs.data, 0, FH_STORE_READONLY, &st);
+    int err = fh_store_open(o->data, 0, FH_STORE_READONLY, st);
     if (err) {
-        fprintf(stderr, "fenghuo-ctl: no fenghuo store in %s: %s\n", dirs.data,
+        fprintf(stderr, "fenghuo-ctl: no fenghuo store in %s: %s\n", o->data,
                 fh_strerror(err));
         return 1;
     }
-    int rc = 0;
-    if (strcmp(cmd, "export") == 0) {
-        (void)jsonl; /* JSON lines is the one export format */
-        rc = fh_ctl_export(st, stdout) ? 1 : 0;
-    } else {
-        json_t *doc = strcmp(cmd, "status") == 0 ? fh_ctl_status(st) : fh_ctl_units(st);
-        if (!doc) {
-            rc = 1;
-        } else if (json) {
-            json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10));
-            putchar('\n');
-        } else if (strcmp(cmd, "status") == 0) {
-            print_status(doc);
-        } else {
-            print_units(doc);
-        }
-        json_decref(doc);
+    return 0;
+}
+
+void fh_ctl_print_json(json_t *doc)
+{
+    json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10));
+    putchar('\n');
+}
+
+/* status, units: one document from the store, as JSON or as text. */
+static int show(const struct fh_ctl_opts *o, int argc, json_t *(*view)(struct fh_store *),
+                void (*print)(json_t *))
+{
+    if (argc) {
+        fprintf(stderr, "fenghuo-ctl: this command takes no arguments\n");
+        return 1;
     }
+    struct fh_store *st;
+    if (fh_ctl_open_store(o, &st))
+        return 1;
+    json_t *doc = view(st);
+    if (doc && o->json)
+        fh_ctl_print_json(doc);
+    else if (doc)
+        print(doc);
+    json_decref(doc);
     fh_store_close(st);
+    return doc ? 0 : 1;
+}
+
+static int cmd_status(const struct fh_ctl_opts *o, int argc, char **argv)
+{
+    return show(o, argc, fh_ctl_status, print_status);
+}
+
+static int cmd_units(const struct fh_ctl_opts *o, int argc, char **argv)
+{
+    return show(o, argc, fh_ctl_units, print_units);
+}
+
+static int cmd_export(const struct fh_ctl_opts *o, int argc, char **argv)
+{
+    /* JSON lines is the one export format; --jsonl is accepted for clarity. */
+    if (argc > 1 || (argc == 1 && strcmp(argv[0], "--jsonl") != 0)) {
+        fprintf(stderr, "fenghuo-ctl: export takes only --jsonl\n");
+        return 1;
+    }
+    struct fh_store *st;
+    if (fh_ctl_open_store(o, &st))
+        return 1;
+    int rc = fh_ctl_export(st, stdout) ? 1 : 0;
+    fh_store_close(st);
+    return rc;
+}
+
+static const struct fh_ctl_cmd cmd_status_def = {
+    "status", cmd_status, "node path and tier, parent link, outbox, children, counters"};
+static const struct fh_ctl_cmd cmd_units_def = {
+    "units", cmd_units, "units and hosts under this node with their latest health"};
+static const struct fh_ctl_cmd cmd_export_def = {
+    "export", cmd_export, "--jsonl: every stored report, one JSON object per line"};
+static const struct fh_ctl_cmd cmd_submit_def = {
+    "submit", cmd_submit,
+    "hand a detection to the local agent: --class CODE (GB/Z 20986, e.g. IDI.IAI)\n"
+    "                  --summary TEXT [--fact KEY=VALUE]..."};
+
+/* The one list of commands; each lives in its own file (ctl_*.c) or above. */
+static const struct fh_ctl_cmd *const commands[] = {
+    &cmd_status_def,
+    &cmd_units_def,
+    &cmd_export_def,
+    &cmd_submit_def,
+    NULL,
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: fenghuo-ctl [-c CONFIG | -d DATA_DIR] [--json] COMMAND [ARGS]\n"
+               "commands:\n");
+    for (size_t i = 0; commands[i]; i++)
+        fprintf(f, "  %-15s %s\n", commands[i]->name, commands[i]->help);
+    fprintf(f, "options (before or after the command):\n"
+               "  -c CONFIG       a collector's or agent's config file (for its data_dir)\n"
+               "  -d DATA_DIR     the node's data directory\n"
+               "  --spool DIR     the agent's spool directory (for submit)\n"
+               "  --json          print the command's JSON document instead of text\n");
+}
+
+/* Global options may come before or after the command; everything else after the
+ * command is the command's own argument list. */
+int main(int argc, char **argv)
+{
+    struct fh_ctl_opts o = {0};
+    const struct fh_ctl_cmd *cmd = NULL;
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    int nrest = 0, rc = 1;
+    fh_log_init("fenghuo-ctl", FH_LOG_WARN);
+    if (!rest)
+        return 1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-d") == 0 && i + 1 < argc) {
+            snprintf(o.data, sizeof o.data, "%s", argv[++i]);
+        } else if (strcmp(argv[i], "--spool") == 0 && i + 1 < argc) {
+            snprintf(o.spool, sizeof o.spool, "%s", argv[++i]);
+        } else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+            const char *file = argv[++i];
+            snprintf(o.config, sizeof o.config, "%s", file);
+            int prc = ini_parse(file, find_dirs, &o);
+            if (prc != 0 || !o.data[0]) {
+                fprintf(stderr, "fenghuo-ctl: %s: %s\n", file,
+                        prc < 0 ? "cannot read the file" : "no data_dir in it");
+                goto out;
+            }
+        } else if (strcmp(argv[i], "--json") == 0) {
+            o.json = true;
+        } else if (!cmd && (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)) {
+            usage(stdout);
+            rc = 0;
+            goto out;
+        } else if (!cmd && argv[i][0] != '-') {
+            for (size_t k = 0; commands[k] && !cmd; k++)
+                if (strcmp(commands[k]->name, argv[i]) == 0)
+                    cmd = commands[k];
+            if (!cmd) {
+                fprintf(stderr, "fenghuo-ctl: unknown command \"%s\"\n", argv[i]);
+                usage(stderr);
+                goto out;
+            }
+        } else if (cmd) {
+            rest[nrest++] = argv[i];
+        } else {
+            usage(stderr);
+            goto out;
+        }
+    }
+    if (!cmd) {
+        usage(stderr);
+        goto out;
+    }
+    rc = cmd->run(&o, nrest, rest);
+out:
+    free(rest);
     return rc;
 }

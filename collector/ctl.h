@@ -1,15 +1,41 @@
-/* ctl.h - the views of fenghuo-ctl, each built as JSON from a node's store.
+/* ctl.h - fenghuo-ctl's commands and the views they build as JSON from a node's store.
  *
  * fenghuo-ctl opens the node's LMDB read-only (it works while the node runs: LMDB gives
  * readers a consistent snapshot) and builds one JSON document per command; --json
- * prints it as is, otherwise ctl.c renders it for a person. */
+ * prints it as is, otherwise ctl.c renders it for a person. A command is a struct
+ * fh_ctl_cmd listed once in the table of ctl.c; commands of their own module live in
+ * ctl_<name>.c. */
 #ifndef FH_CTL_H
 #define FH_CTL_H
 
 #include <jansson.h>
 #include <stdio.h>
 
+#include <stdbool.h>
+
 #include "store.h"
+
+/* What every command gets: the global options. */
+struct fh_ctl_opts {
+    char data[512];     /* -d, or data_dir from -c */
+    char spool[512];    /* --spool, or [spool] dir from -c */
+    char config[512];   /* -c: the node's config file, "" without */
+    bool json;          /* --json */
+};
+
+/* One command: its name, what it does (one or two lines for usage), and the function
+ * that runs it with the arguments after its name (global options removed). run returns
+ * the process exit code: 0 done, 1 usage or operational error, 2 refused input. */
+struct fh_ctl_cmd {
+    const char *name;
+    int (*run)(const struct fh_ctl_opts *o, int argc, char **argv);
+    const char *help;
+};
+
+/* Open the node's store read-only from o->data; prints why not and returns 1. */
+int fh_ctl_open_store(const struct fh_ctl_opts *o, struct fh_store **st);
+/* Print a JSON document as fenghuo-ctl --json does (indented, ASCII, newline). */
+void fh_ctl_print_json(json_t *doc);
 
 /* Node path, role and tier, parent and last ack, outbox, children, counters. */
 json_t *fh_ctl_status(struct fh_store *st);
