@@ -18,10 +18,15 @@
 #include <zmq.h>
 
 #include "config.h"
+#include "down.h"
+#include "enrol.h"
 #include "err.h"
 #include "log.h"
 #include "nodeconf.h"
+#include "notice.h"
 #include "origin.h"
+#include "outbox.h"
+#include "path.h"
 #include "probe.h"
 #include "report.h"
 #include "runloop.h"
@@ -86,6 +91,8 @@ struct agent {
     uint64_t interval_ms_override;
     uint64_t max_reports;    /* 0: no limit; else the last seq this origin makes */
     struct fh_probe_sink sink;
+    struct fh_keys keys;               /* [security]: this host's, and its parent's key */
+    char parent_key[FH_Z85_KEY_LEN + 1];
     uv_timer_t flush;
     uv_signal_t sigs[2];
 };
@@ -134,8 +141,82 @@ static int emit(struct fh_probe_sink *sink, Fh__Kind kind, const ProtobufCMessag
                fh_strerror(err));
         return err;
     }
+    sink->last_seq = seq;   /* the submit probe tells its caller */
     emitted(a, kind, seq);
     return 0;
+}
+
+static void on_probe_timer(uv_timer_t *t);
+
+/* A warning reached this host: confirm receipt at once, in the transaction that stores
+ * it, so the issuer sees it as soon as the receipt travels up. */
+static int on_new_down(void *arg, struct fh_txn *t, const Fh__Envelope *env,
+                       const ProtobufCMessage *body)
+{
+    struct agent *a = arg;
+    if (env->kind == FH__KIND__KIND_ADVISORY) {
+        /* Check it now, not at the probe's next round (the timers fire after this
+         * transaction commits). */
+        for (size_t i = 0; i < a->nprobes; i++)
+            if (a->probes[i].probe->checks_advisories && a->probes[i].state)
+                uv_timer_start(&a->probes[i].timer, on_probe_timer, 0,
+                               uv_timer_get_repeat(&a->probes[i].timer));
+        fh_log(FH_LOG_WARN, "advisory %s from %s: %s", ((const Fh__Advisory *)body)->id,
+               env->origin, ((const Fh__Advisory *)body)->title);
+        return 0;
+    }
+    if (env->kind != FH__KIND__KIND_WARNING)
+        return 0;
+    const Fh__Warning *w = (const Fh__Warning *)body;
+    char unit[FH_PATH_MAX];
+    if (fh_path_parent(a->conf.path, unit, sizeof unit) != 0)
+        snprintf(unit, sizeof unit, "%s", a->conf.path);
+    Fh__WarningAck ack = FH__WARNING_ACK__INIT;
+    ack.warning_id = w->id;
+    ack.by = "agent";
+    ack.unit = unit;
+    ack.host = a->conf.path;
+    ack.received_us = fh_now_us();
+    ack.revision = w->revision;
+    ack.drill = w->drill;
+    uint8_t *bytes;
+    size_t len;
+    int err = fh_origin_emit_txn(t, a->conf.path, FH__KIND__KIND_WARNING_ACK, &ack.base,
+                                 fh_txn_next_seq(t), true, &bytes, &len);
+    if (err)
+        return err;
+    free(bytes);
+    fh_log(FH_LOG_WARN, "%s%s warning %s from %s (%s): %s", w->drill ? "[演练 drill] " : "",
+           fh_warning_level_name(w->level), w->id, w->issuer, w->class_code, w->watch);
+    return 0;
+}
+
+static int on_down(void *arg, const uint8_t *const *parts, const size_t *lens, size_t n,
+                   uint64_t down_next)
+{
+    struct agent *a = arg;
+    return fh_down_receive(a->st, a->conf.path, false, parts, lens, n, down_next, on_new_down,
+                           a, &a->ctr[FH_CTR_REFUSED_MALFORMED]);
+}
+
+/* Advisories kept in the store (fh_down_receive recorded them): for the probe that
+ * checks them, on the loop or in a worker (an LMDB read transaction of that thread). */
+static int each_advisory_in(struct agent *a, int (*fn)(void *arg, const Fh__Advisory *adv),
+                            void *arg)
+{
+    return fh_notice_each_advisory(a->st, fn, arg);
+}
+
+static int each_advisory_loop(struct fh_probe_sink *sink,
+                              int (*fn)(void *arg, const Fh__Advisory *adv), void *arg)
+{
+    return each_advisory_in(sink->agent, fn, arg);
+}
+
+static int each_advisory(struct fh_probe_sink *sink,
+                         int (*fn)(void *arg, const Fh__Advisory *adv), void *arg)
+{
+    return each_advisory_in(((struct running_probe *)sink->agent)->agent, fn, arg);
 }
 
 /* The worker thread's sink: pack the body and queue it for the loop. */
@@ -195,7 +276,9 @@ static void on_probe_timer(uv_timer_t *t)
             return;   /* the previous round is still running: skip this one */
         rp->busy = true;
         rp->work.data = rp;
-        rp->wsink = (struct fh_probe_sink){.emit = defer_emit, .agent = rp};
+        rp->wsink = (struct fh_probe_sink){.emit = defer_emit, .agent = rp,
+                                           .each_advisory = each_advisory,
+                                           .self_path = rp->agent->conf.path};
         rp->queued_tail = &rp->queued;
         uv_queue_work(rp->agent->loop, &rp->work, on_work, after_work);
         return;
@@ -241,7 +324,9 @@ static int load_conf(struct agent *a, const char *file, bool print)
 
 static int start_probes(struct agent *a)
 {
-    a->sink = (struct fh_probe_sink){.emit = emit, .agent = a};
+    a->sink = (struct fh_probe_sink){.emit = emit, .agent = a,
+                                     .each_advisory = each_advisory_loop,
+                                     .self_path = a->conf.path};
     size_t started = 0;
     for (size_t i = 0; i < a->nprobes; i++) {
         struct running_probe *rp = &a->probes[i];
@@ -292,6 +377,13 @@ static int run(struct agent *a)
     struct fh_uplink_opts uo = fh_nodeconf_uplink(&a->nc, a->conf.parent, a->conf.path,
                                                   FH__ROLE__ROLE_AGENT,
                                                   "fenghuo-agent " FH_VERSION);
+    uo.on_down = on_down;
+    uo.down_arg = a;
+    if (a->nc.curve) {
+        uo.curve_secret = a->keys.curve_secret;
+        uo.curve_public = a->keys.curve_public;
+        uo.server_key = a->parent_key;
+    }
     if ((err = fh_uplink_start(a->loop, a->zctx, a->st, &uo, a->ctr, &a->up)))
         return err;
     if ((err = start_probes(a)))
@@ -310,10 +402,42 @@ static int run(struct agent *a)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: fenghuo-agent -c CONFIG [--interval-ms MS] [--max-reports N]\n"
+               "       fenghuo-agent enroll TOKEN -c CONFIG   (join the collector once)\n"
                "       fenghuo-agent --print-config\n"
                "       fenghuo-agent --version\n"
                "  --interval-ms MS  run the sampling probes (health) every MS milliseconds\n"
                "  --max-reports N   stop probing once this origin made report N; keep delivering\n");
+}
+
+/* fenghuo-agent enroll TOKEN -c CONFIG: make the keys, register them with the collector
+ * the token names, keep its public key. */
+static int enroll(struct agent *a, const char *file, const char *token)
+{
+    char msg[1200];
+    if (!a->nc.curve || !a->nc.key_dir[0]) {
+        fprintf(stderr, "fenghuo-agent: enroll needs security.curve on and security.key_dir "
+                "in %s\n", file);
+        return FH_ECONFIG;
+    }
+    struct fh_enrol_request r = {.token = token, .key_dir = a->nc.key_dir,
+                                 .path = a->conf.path, .role = FH__ROLE__ROLE_AGENT,
+                                 .software = "fenghuo-agent " FH_VERSION};
+    int err = fh_enrol_run(&r, msg, sizeof msg);
+    fprintf(err ? stderr : stdout, "%s%s\n", err ? "fenghuo-agent: enroll: " : "", msg);
+    return err;
+}
+
+/* The keys, checked: a host whose private key others can read does not start. */
+static int load_keys(struct agent *a, const char *file)
+{
+    char msg[1200];
+    int err = fh_nodeconf_keys(&a->nc, file, true, &a->keys, a->parent_key, msg, sizeof msg);
+    if (err)
+        fprintf(stderr, "fenghuo-agent: %s\n", msg);
+    else if (!a->nc.curve)
+        fprintf(stderr, "fenghuo-agent: %s: security.curve is off: the link to the collector "
+                "is neither encrypted nor authenticated\n", file);
+    return err;
 }
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -329,11 +453,13 @@ static bool parse_u64(const char *s, uint64_t *out)
 int main(int argc, char **argv)
 {
     struct agent a = {0};
-    const char *file = NULL;
+    const char *file = NULL, *token = NULL;
     bool print = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
             file = argv[++i];
+        } else if (i == 1 && strcmp(argv[i], "enroll") == 0 && i + 1 < argc) {
+            token = argv[++i];
         } else if (strcmp(argv[i], "--interval-ms") == 0 && i + 1 < argc) {
             if (!parse_u64(argv[++i], &a.interval_ms_override) || !a.interval_ms_override) {
                 fprintf(stderr, "fenghuo-agent: --interval-ms needs a positive number\n");
@@ -362,6 +488,11 @@ int main(int argc, char **argv)
     int err = load_conf(&a, file, print);
     if (err || print)
         goto out;
+    if (token || (err = load_keys(&a, file))) {
+        if (token)
+            err = enroll(&a, file, token);
+        goto out;
+    }
     a.loop = uv_default_loop();
     a.zctx = zmq_ctx_new();
     if ((err = run(&a)))
@@ -399,5 +530,6 @@ out:
         if (!a.probes[i].busy)
             free(a.probes[i].conf);
     }
+    fh_keys_wipe(&a.keys);
     return err ? 1 : 0;
 }

@@ -36,6 +36,13 @@ struct fh_probe_sink {
     /* Commit one report of the given kind. Returns 0 or a negative FH_E*. */
     int (*emit)(struct fh_probe_sink *sink, Fh__Kind kind, const ProtobufCMessage *body);
     void *agent;
+    uint64_t last_seq;   /* the loop's sink: seq of the report emit last committed */
+    /* The advisories (风险通报) this host received, for a probe that checks them
+     * (.checks_advisories): fn for each, in a read transaction of the agent's store; fn
+     * may emit. Returns 0 or fn's error. Both sinks have it. */
+    int (*each_advisory)(struct fh_probe_sink *sink,
+                         int (*fn)(void *arg, const Fh__Advisory *a), void *arg);
+    const char *self_path;   /* this host's path */
 };
 
 struct fh_probe {
@@ -52,6 +59,8 @@ struct fh_probe {
      * from what collect touches in the worker (or hand it over under a mutex). */
     int (*start)(void *state, struct uv_loop_s *loop, struct fh_probe_sink *sink);
     bool on_demand;   /* reports only what it is handed (spool): --max-reports spares it */
+    bool checks_advisories;  /* collect answers advisories (each_advisory): the agent runs
+                              * it at once when a new advisory arrives */
     bool threaded;    /* collect may block (runs a package manager, hashes files): run it
                        * in libuv's thread pool; what it emits is committed on the loop
                        * afterwards. Its state is touched by one thread at a time. */

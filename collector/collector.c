@@ -15,6 +15,11 @@
 #include <zmq.h>
 
 #include "config.h"
+#include "control.h"
+#include "down.h"
+#include "incidents.h"
+#include "enrol.h"
+#include "enrolment.h"
 #include "err.h"
 #include "fenghuo.pb-c.h"
 #include "log.h"
@@ -23,12 +28,14 @@
 #include "runloop.h"
 #include "store.h"
 #include "uplink.h"
+#include "zap.h"
 
 struct conf {
     char scope[FH_PATH_MAX];
     char listen[256];
     char parent[256];
     char data_dir[512];
+    char enrol_listen[256];
 };
 
 #define K(name, type, field, req, def, help)                                             \
@@ -44,10 +51,36 @@ static const struct fh_config_key keys[] = {
       "the parent collector's endpoint; empty at the top tier"),
     K("data_dir", FH_CONF_STRING, data_dir, true, NULL,
       "directory of this collector's LMDB store"),
+    K("enrol_listen", FH_CONF_STRING, enrol_listen, false, "",
+      "where nodes holding a token enrol (`fenghuo-ctl token create`), e.g. "
+      "tcp://0.0.0.0:7103; empty: no enrolment here, only keys added with `peers add`"),
 };
+
+/* [incidents]: how detections become incidents here (incidents.h). */
+struct incconf {
+    char profile[32];
+    int64_t window_h;
+    int64_t grace_s;
+};
+
+static const struct fh_config_key incident_keys[] = {
+    {"incidents", "profile", FH_CONF_STRING, offsetof(struct incconf, profile),
+     sizeof(((struct incconf *)0)->profile), false, "national", 0, 0,
+     "grading profile of this collector: national (plan 001) or education (plan 004)"},
+    {"incidents", "window_h", FH_CONF_INT, offsetof(struct incconf, window_h),
+     sizeof(int64_t), false, "24", 1, 720,
+     "detections of one unit, class and fingerprint this close are one incident"},
+    {"incidents", "report_grace_s", FH_CONF_INT, offsetof(struct incconf, grace_s),
+     sizeof(int64_t), false, "600", 0, 86400,
+     "an incident to report at once (立即) is late (迟报) when it reaches a tier above "
+     "later than this after it was graded"},
+};
+#define INCIDENT_TABLE(dst) {incident_keys, sizeof incident_keys / sizeof incident_keys[0], dst}
 
 struct collector {
     struct conf conf;
+    struct incconf ic;
+    struct fh_incidents *incidents;
     struct fh_nodeconf nc;
     uv_loop_t *loop;
     void *zctx;
@@ -55,6 +88,11 @@ struct collector {
     struct fh_pipeline *pipe;
     struct fh_link *children;
     struct fh_uplink *up;
+    struct fh_control *control;
+    struct fh_keys keys;               /* [security]: this node's, and its parent's key */
+    char parent_key[FH_Z85_KEY_LEN + 1];
+    struct fh_zap *zap;
+    struct fh_enrolment *enrol;
     uint64_t ctr[FH_CTR_COUNT];
     /* what the last flush saved of what the uplink changes (SENT .. DEAD_LETTER) */
     uint64_t saved_up[FH_CTR_DEAD_LETTER - FH_CTR_SENT + 1];
@@ -82,13 +120,33 @@ static void on_event(struct fh_link *l, int event, int value, void *arg)
     fh_pipeline_on_event(l, event, value, ((struct collector *)arg)->pipe);
 }
 
+/* Warnings and advisories from the parent: stored, and into this node's down log for
+ * the children. */
+static int on_down(void *arg, const uint8_t *const *parts, const size_t *lens, size_t n,
+                   uint64_t down_next)
+{
+    struct collector *c = arg;
+    return fh_down_receive(c->st, c->conf.scope, true, parts, lens, n, down_next, NULL, NULL,
+                           &c->ctr[FH_CTR_REFUSED_MALFORMED]);
+}
+
+/* fenghuo-ctl had this collector issue something: send it up now. */
+static void on_control(void *arg)
+{
+    struct collector *c = arg;
+    if (c->up)
+        fh_uplink_kick(c->up);
+}
+
 /* Counters changed outside a committed round (refusals, the uplink): save them. */
 static void on_flush(uv_timer_t *t)
 {
     struct collector *c = t->data;
     uint64_t ack = fh_uplink_last_ack_us(c->up);
     bool sent = memcmp(c->saved_up, c->ctr + FH_CTR_SENT, sizeof c->saved_up) != 0;
-    if (fh_pipeline_take_dirty(c->pipe) || sent || ack != c->saved_ack_us) {
+    fh_pipeline_check_revoked(c->pipe, c->children);
+    bool security = fh_zap_take_dirty(c->zap) | fh_enrolment_take_dirty(c->enrol);
+    if (fh_pipeline_take_dirty(c->pipe) || sent || ack != c->saved_ack_us || security) {
         fh_store_flush_state(c->st, c->ctr, ack);
         c->saved_ack_us = ack;
         memcpy(c->saved_up, c->ctr + FH_CTR_SENT, sizeof c->saved_up);
@@ -98,6 +156,7 @@ static void on_flush(uv_timer_t *t)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: fenghuo-collector -c CONFIG\n"
+               "       fenghuo-collector enroll TOKEN -c CONFIG   (join the parent once)\n"
                "       fenghuo-collector --print-config\n"
                "       fenghuo-collector --version\n");
 }
@@ -105,14 +164,52 @@ static void usage(FILE *f)
 static int load_conf(struct collector *c, const char *file)
 {
     struct fh_config_table tables[] = {{keys, sizeof keys / sizeof keys[0], &c->conf},
-                                       fh_nodeconf_table(&c->nc)};
+                                       fh_nodeconf_table(&c->nc), INCIDENT_TABLE(&c->ic)};
     char err[512];
-    if (fh_config_load(file, tables, 2, err, sizeof err) != 0 ||
+    if (fh_config_load(file, tables, 3, err, sizeof err) != 0 ||
         fh_nodeconf_apply(&c->nc, file, c->conf.scope, err, sizeof err) != 0) {
         fprintf(stderr, "fenghuo-collector: %s\n", err);
         return FH_ECONFIG;
     }
+    if (c->conf.enrol_listen[0] && !c->nc.curve) {
+        fprintf(stderr, "fenghuo-collector: %s: collector.enrol_listen needs security.curve "
+                "on\n", file);
+        return FH_ECONFIG;
+    }
     return 0;
+}
+
+/* The keys, checked: a node with a private key others can read does not start. */
+static int load_keys(struct collector *c, const char *file)
+{
+    char err[1200];
+    if (fh_nodeconf_keys(&c->nc, file, c->conf.parent[0] != 0, &c->keys, c->parent_key, err,
+                         sizeof err) != 0) {
+        fprintf(stderr, "fenghuo-collector: %s\n", err);
+        return FH_ECONFIG;
+    }
+    if (!c->nc.curve)
+        fprintf(stderr, "fenghuo-collector: %s: security.curve is off: links are neither "
+                "encrypted nor authenticated, and children are trusted for their scope\n",
+                file);
+    return 0;
+}
+
+/* fenghuo-collector enroll TOKEN -c CONFIG */
+static int enroll(struct collector *c, const char *file, const char *token)
+{
+    char msg[1200];
+    if (!c->nc.curve || !c->nc.key_dir[0]) {
+        fprintf(stderr, "fenghuo-collector: enroll needs security.curve on and "
+                "security.key_dir in %s\n", file);
+        return 1;
+    }
+    struct fh_enrol_request r = {.token = token, .key_dir = c->nc.key_dir,
+                                 .path = c->conf.scope, .role = FH__ROLE__ROLE_COLLECTOR,
+                                 .software = "fenghuo-collector " FH_VERSION};
+    int err = fh_enrol_run(&r, msg, sizeof msg);
+    fprintf(err ? stderr : stdout, "%s%s\n", err ? "fenghuo-collector: enroll: " : "", msg);
+    return err ? 1 : 0;
 }
 
 static int run(struct collector *c)
@@ -132,20 +229,60 @@ static int run(struct collector *c)
     fh_store_set_map_max(c->st, (size_t)c->nc.map_max_mb);
     struct fh_pipeline_opts po = {.scope = c->conf.scope, .relay = c->conf.parent[0] != 0,
                                   .st = c->st, .counters = c->ctr,
-                                  .outbox_max_bytes = (uint64_t)c->nc.outbox_max_mb << 20};
+                                  .outbox_max_bytes = (uint64_t)c->nc.outbox_max_mb << 20,
+                                  .curve = c->nc.curve};
+    struct fh_incidents_opts io = {.self = c->conf.scope, .top = !c->conf.parent[0],
+                                   .profile = c->ic.profile,
+                                   .window_s = (uint32_t)c->ic.window_h * 3600,
+                                   .grace_s = (uint32_t)c->ic.grace_s};
+    char why[256];
+    if ((err = fh_incidents_new(&io, &c->incidents, why, sizeof why))) {
+        fh_log(FH_LOG_ERROR, "[incidents] profile: %s", why);
+        return err;
+    }
+    po.incidents = c->incidents;
     if ((err = fh_pipeline_new(&po, &c->pipe)))
+        return err;
+    /* The ZAP handler first: a CURVE server bound without one lets every key in. */
+    if (c->nc.curve && ((err = fh_store_meta_set(c->st, "curve_public", c->keys.curve_public)) ||
+                        (err = fh_zap_start(c->loop, c->zctx, c->st, c->ctr, &c->zap))))
         return err;
     struct fh_link_cbs cbs = {.on_message = on_message, .on_round_end = on_round_end,
                               .on_event = on_event, .arg = c};
-    if ((err = fh_link_bind(c->loop, c->zctx, c->conf.listen, NULL, &cbs, &c->children)))
+    struct fh_link_opts lo = {.curve_secret = c->nc.curve ? c->keys.curve_secret : NULL,
+                              .zap_domain = FH_ZAP_DOMAIN_LINK};
+    if ((err = fh_link_bind(c->loop, c->zctx, c->conf.listen, &lo, &cbs, &c->children)))
         return err;
+    if (c->conf.enrol_listen[0]) {
+        struct fh_enrolment_opts eo = {.endpoint = c->conf.enrol_listen,
+                                       .scope = c->conf.scope, .keys = &c->keys, .st = c->st,
+                                       .counters = c->ctr};
+        if ((err = fh_enrolment_start(c->loop, c->zctx, &eo, &c->enrol)) ||
+            (err = fh_store_meta_set(c->st, "enrol_endpoint", fh_enrolment_endpoint(c->enrol))))
+            return err;
+    } else if ((err = fh_store_meta_set(c->st, "enrol_endpoint", ""))) {
+        return err;
+    }
     if (c->conf.parent[0]) {
         struct fh_uplink_opts uo = fh_nodeconf_uplink(&c->nc, c->conf.parent, c->conf.scope,
                                                       FH__ROLE__ROLE_COLLECTOR,
                                                       "fenghuo-collector " FH_VERSION);
+        uo.on_down = on_down;
+        uo.down_arg = c;
+        if (c->nc.curve) {
+            uo.curve_secret = c->keys.curve_secret;
+            uo.curve_public = c->keys.curve_public;
+            uo.server_key = c->parent_key;
+        }
         if ((err = fh_uplink_start(c->loop, c->zctx, c->st, &uo, c->ctr, &c->up)))
             return err;
     }
+    struct fh_control_opts co = {.data_dir = c->conf.data_dir, .self = c->conf.scope,
+                                 .top = !c->conf.parent[0], .st = c->st,
+                                 .incidents = c->incidents,
+                                 .changed = on_control, .arg = c};
+    if ((err = fh_control_start(c->loop, &co, &c->control)))
+        return err;
     uv_timer_init(c->loop, &c->flush);
     c->flush.data = c;
     uv_timer_start(&c->flush, on_flush, 1000, 1000);
@@ -160,18 +297,21 @@ static int run(struct collector *c)
 
 int main(int argc, char **argv)
 {
-    const char *file = NULL;
+    const char *file = NULL, *token = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
             file = argv[++i];
+        } else if (i == 1 && strcmp(argv[i], "enroll") == 0 && i + 1 < argc) {
+            token = argv[++i];
         } else if (strcmp(argv[i], "--version") == 0) {
             printf("fenghuo-collector %s\n", FH_VERSION);
             return 0;
         } else if (strcmp(argv[i], "--print-config") == 0) {
             struct collector tmp;
             struct fh_config_table tables[] = {{keys, sizeof keys / sizeof keys[0], NULL},
-                                               fh_nodeconf_table(&tmp.nc)};
-            fh_config_print(stdout, tables, 2);
+                                               fh_nodeconf_table(&tmp.nc),
+                                               INCIDENT_TABLE(NULL)};
+            fh_config_print(stdout, tables, 3);
             return 0;
         } else {
             usage(stderr);
@@ -186,6 +326,10 @@ int main(int argc, char **argv)
     struct collector c = {0};
     if (load_conf(&c, file) != 0)
         return 1;
+    if (token)
+        return enroll(&c, file, token);
+    if (load_keys(&c, file) != 0)
+        return 1;
     c.loop = uv_default_loop();
     c.zctx = zmq_ctx_new();
     int err = run(&c);
@@ -197,12 +341,17 @@ int main(int argc, char **argv)
         fh_store_flush_state(c.st, c.ctr, fh_uplink_last_ack_us(c.up));
     fh_uplink_stop(c.up);
     fh_link_close(c.children);
+    fh_enrolment_stop(c.enrol);
+    fh_zap_stop(c.zap);
     fh_loop_close_all(c.loop);
     uv_run(c.loop, UV_RUN_DEFAULT);
     fh_pipeline_free(c.pipe);
+    fh_incidents_free(c.incidents);
+    fh_control_free(c.control);
     fh_store_close(c.st);
     zmq_ctx_term(c.zctx);
     uv_loop_close(c.loop);
+    fh_keys_wipe(&c.keys);
     fh_log(FH_LOG_INFO, "stopped");
     return err ? 1 : 0;
 }

@@ -5,6 +5,7 @@
  *   fenghuo-ctl [-c CONFIG | -d DATA_DIR] export --jsonl
  *   fenghuo-ctl [-c AGENT_CONFIG | --spool DIR] submit --class CODE --summary TEXT
  *               [--fact KEY=VALUE]...
+ *   fenghuo-ctl [--json] grade --profile national|education [--rules FILE] [FILE|-]
  *
  * Each command builds its JSON document (ctl_view.c); --json prints it, otherwise it is
  * rendered here as a few aligned lines for a person. -c reads data_dir from the
@@ -31,42 +32,6 @@ static int find_dirs(void *user, const char *section, const char *name, const ch
     if (strcmp(section, "spool") == 0 && strcmp(name, "dir") == 0)
         snprintf(d->spool, sizeof d->spool, "%s", value);
     return 1;
-}
-
-/* Write a detection for the agent's spool probe: a temporary name, then rename, so the
- * agent never reads half a file. */
-static int submit(const char *spool, const char *cls, const char *summary, json_t *facts)
-{
-    if (!spool[0]) {
-        fprintf(stderr, "fenghuo-ctl: submit needs --spool DIR or -c with a [spool] dir\n");
-        return 1;
-    }
-    if (!cls || !fh_class_valid(cls)) {
-        fprintf(stderr, "fenghuo-ctl: --class must be a GB/Z 20986 code such as IDI.IAI\n");
-        return 1;
-    }
-    if (!summary || !*summary) {
-        fprintf(stderr, "fenghuo-ctl: --summary is required\n");
-        return 1;
-    }
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:O}", "kind", "detection", "class", cls,
-                            "summary", summary, "facts", facts);
-    char tmp[600], path[600];
-    uint64_t now = fh_now_us();
-    snprintf(tmp, sizeof tmp, "%s/.submit-%ld-%llu", spool, (long)getpid(),
-             (unsigned long long)now);
-    snprintf(path, sizeof path, "%s/%llu-%ld.json", spool, (unsigned long long)now,
-             (long)getpid());
-    int rc = doc && json_dump_file(doc, tmp, JSON_COMPACT) == 0 && rename(tmp, path) == 0;
-    json_decref(doc);
-    if (!rc) {
-        fprintf(stderr, "fenghuo-ctl: cannot write into the spool %s: %s\n", spool,
-                strerror(errno));
-        unlink(tmp);
-        return 1;
-    }
-    printf("%s\n", path);
-    return 0;
 }
 
 static const char *when(json_int_t us, char *buf, size_t len)
@@ -160,36 +125,6 @@ static void print_units(json_t *u)
     }
 }
 
-static int cmd_submit(const struct fh_ctl_opts *o, int argc, char **argv)
-{
-    const char *cls = NULL, *summary = NULL;
-    json_t *facts = json_object();
-    int rc = 1;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--class") == 0 && i + 1 < argc) {
-            cls = argv[++i];
-        } else if (strcmp(argv[i], "--summary") == 0 && i + 1 < argc) {
-            summary = argv[++i];
-        } else if (strcmp(argv[i], "--fact") == 0 && i + 1 < argc) {
-            const char *kv = argv[++i], *eq = strchr(kv, '=');
-            if (!eq || eq == kv) {
-                fprintf(stderr, "fenghuo-ctl: --fact needs KEY=VALUE\n");
-                goto out;
-            }
-            char key[128];
-            snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
-            json_object_set_new(facts, key, json_string(eq + 1));
-        } else {
-            fprintf(stderr, "fenghuo-ctl: submit: unknown argument \"%s\"\n", argv[i]);
-            goto out;
-        }
-    }
-    rc = submit(o->spool, cls, summary, facts);
-out:
-    json_decref(facts);
-    return rc;
-}
-
 int fh_ctl_open_store(const struct fh_ctl_opts *o, struct fh_store **st)
 {
     if (!o->data[0]) {
@@ -263,17 +198,22 @@ static const struct fh_ctl_cmd cmd_units_def = {
     "units", cmd_units, "units and hosts under this node with their latest health"};
 static const struct fh_ctl_cmd cmd_export_def = {
     "export", cmd_export, "--jsonl: every stored report, one JSON object per line"};
-static const struct fh_ctl_cmd cmd_submit_def = {
-    "submit", cmd_submit,
-    "hand a detection to the local agent: --class CODE (GB/Z 20986, e.g. IDI.IAI)\n"
-    "                  --summary TEXT [--fact KEY=VALUE]..."};
 
 /* The one list of commands; each lives in its own file (ctl_*.c) or above. */
 static const struct fh_ctl_cmd *const commands[] = {
     &cmd_status_def,
     &cmd_units_def,
     &cmd_export_def,
-    &cmd_submit_def,
+    &fh_ctl_cmd_submit,
+    &fh_ctl_cmd_warning,
+    &fh_ctl_cmd_incident,
+    &fh_ctl_cmd_advisory,
+    &fh_ctl_cmd_grade,
+    &fh_ctl_cmd_deploy_window,
+    &fh_ctl_cmd_keygen,
+    &fh_ctl_cmd_token,
+    &fh_ctl_cmd_peers,
+    &fh_ctl_cmd_revoke,
     NULL,
 };
 

@@ -32,8 +32,23 @@ struct fh_ctl_cmd {
     const char *help;
 };
 
+/* Commands of their own files (ctl_<name>.c), listed in the table of ctl.c. */
+extern const struct fh_ctl_cmd fh_ctl_cmd_grade;   /* ctl_grade.c: grade incidents */
+extern const struct fh_ctl_cmd fh_ctl_cmd_submit;  /* ctl_submit.c: hand the agent a detection */
+extern const struct fh_ctl_cmd fh_ctl_cmd_warning; /* ctl_warning.c: 预警 */
+extern const struct fh_ctl_cmd fh_ctl_cmd_incident; /* ctl_incident.c: 事件 */
+extern const struct fh_ctl_cmd fh_ctl_cmd_advisory; /* ctl_advisory.c: 风险通报 */
+extern const struct fh_ctl_cmd fh_ctl_cmd_deploy_window; /* ctl_deploy.c: fim windows */
+extern const struct fh_ctl_cmd fh_ctl_cmd_keygen;  /* ctl_keys.c: key files */
+extern const struct fh_ctl_cmd fh_ctl_cmd_token;   /* ctl_keys.c: enrolment tokens */
+extern const struct fh_ctl_cmd fh_ctl_cmd_peers;   /* ctl_keys.c: registered keys */
+extern const struct fh_ctl_cmd fh_ctl_cmd_revoke;  /* ctl_keys.c: revoke a key */
+
 /* Open the node's store read-only from o->data; prints why not and returns 1. */
 int fh_ctl_open_store(const struct fh_ctl_opts *o, struct fh_store **st);
+/* Hand req to the running collector of o->data (control.h) and wait for its answer
+ * (*res, the caller decrefs). Returns 0, or 1 after printing why there is no answer. */
+int fh_ctl_request(const struct fh_ctl_opts *o, json_t *req, json_t **res);
 /* Print a JSON document as fenghuo-ctl --json does (indented, ASCII, newline). */
 void fh_ctl_print_json(json_t *doc);
 

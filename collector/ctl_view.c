@@ -106,6 +106,8 @@ json_t *fh_ctl_status(struct fh_store *st)
     uint64_t refused = 0;
     for (int i = FH_CTR_REFUSED_MALFORMED; i <= FH_CTR_LINK_DROPPED; i++)
         refused += ctr[i];
+    refused += ctr[FH_CTR_REFUSED_KEY] + ctr[FH_CTR_REFUSED_REVOKED] +
+               ctr[FH_CTR_REFUSED_KEY_SCOPE] + ctr[FH_CTR_REFUSED_TOKEN];   /* security.md */
     struct drops d = {.by_origin = json_object()};
     fh_store_each_latest(st, FH__KIND__KIND_DROP_NOTICE, add_drop, &d);
     uint64_t map_used, map_size;

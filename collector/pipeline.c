@@ -21,8 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "down.h"
 #include "err.h"
+#include "incidents.h"
+#include "guard.h"
 #include "log.h"
+#include "notice.h"
 #include "origin.h"
 #include "path.h"
 #include "report.h"
@@ -33,6 +37,8 @@
 struct pending {
     uint8_t rid[MAX_ROUTING_ID];
     size_t rid_len;
+    char sender[FH_PATH_MAX];
+    uint64_t down_seq;               /* the child's cursor in this node's down log */
     uint64_t batch;
     uint32_t n;
     uint8_t verdicts[FH_MAX_BATCH];
@@ -51,11 +57,15 @@ struct fh_pipeline {
     uint64_t tally[FH_CTR_COUNT];    /* this round's counts, applied on commit */
     struct fh_txn *txn;
     bool store_failed;
+    struct fh_incidents *incidents;  /* NULL: no incident engine (tests of delivery) */
+    uint64_t made;                   /* own reports (incidents) made in this round */
     struct pending pend[FH_LINK_MSGS_PER_ROUND];
     size_t npend;
     uint64_t stored_since;
     bool dirty;
     struct fh_log_limit lim[FH_CTR_COUNT];
+    struct fh_guard *guard;          /* NULL: plain links, the HELLO is trusted */
+    struct fh_peer peer;             /* the sender of the message being judged */
     Fh__Verdict scratch[FH_MAX_BATCH];
     /* Connections (by fd) that delivered a valid HELLO: one that closes without ever
      * doing so (an oversized frame, garbage, a scan) counts as link_dropped. */
@@ -89,6 +99,11 @@ int fh_pipeline_new(const struct fh_pipeline_opts *o, struct fh_pipeline **out)
     p->st = o->st;
     p->ctr = o->counters;
     p->outbox_max = o->outbox_max_bytes ? o->outbox_max_bytes : UINT64_MAX;
+    p->incidents = o->incidents;
+    if (o->curve && fh_guard_new(o->st, o->scope, &p->guard) != 0) {
+        free(p);
+        return FH_ENOMEM;
+    }
     *out = p;
     return 0;
 }
@@ -98,6 +113,7 @@ void fh_pipeline_free(struct fh_pipeline *p)
     if (!p)
         return;
     fh_txn_abort(p->txn);
+    fh_guard_free(p->guard);
     free(p);
 }
 
@@ -140,8 +156,16 @@ static Fh__Verdict judge(struct fh_pipeline *p, const char *sender, const uint8_
         return v;
     }
     if (env->kind == FH__KIND__KIND_HELLO || env->kind == FH__KIND__KIND_ACK ||
+        env->kind == FH__KIND__KIND_ENROL_REQUEST || env->kind == FH__KIND__KIND_ENROL_ANSWER ||
         env->seq == 0) {
         refuse(p, FH_CTR_REFUSED_KIND, sender, "link message or seq 0 where a report belongs");
+        goto out;
+    }
+    /* The key's registered scope is a fact; the HELLO's sender only a claim. */
+    if (p->guard && fh_path_within_valid(p->scope, env->origin) &&
+        !fh_path_within_valid(p->peer.path, env->origin)) {
+        refuse(p, FH_CTR_REFUSED_KEY_SCOPE, sender, env->origin);
+        fh_guard_impersonation(p->guard, &p->peer, env->origin);
         goto out;
     }
     /* scope, sender and origin were all validated (pipeline_new, read_hello, decode) */
@@ -169,6 +193,11 @@ static Fh__Verdict judge(struct fh_pipeline *p, const char *sender, const uint8_
                                 .keep_latest = fh_kind_keeps_latest(env->kind),
                                 .lane = fh_kind_lane(env->kind), .bytes = buf, .len = len};
     int err = fh_store_accept(p->txn, &ref, p->relay);
+    if (err == 0)
+        err = fh_notice_record(p->txn, env, body);   /* warnings, advisories, answers */
+    if (err == 0 && p->incidents)
+        err = fh_incidents_on_report(p->incidents, p->txn, sender, env, body, fh_now_us(),
+                                     &p->made);
     switch (err) {
     case 0:
         v = FH__VERDICT__VERDICT_STORED;
@@ -235,16 +264,35 @@ void fh_pipeline_on_message(struct fh_link *l, zmq_msg_t *parts, size_t n, bool 
         refuse(p, FH_CTR_REFUSED_HELLO, "?", "message without a HELLO part");
         return;
     }
+    int fd = fh_link_msg_fd(&parts[1]);
+    if (p->guard && (ensure_txn(p), fh_guard_sender(p->guard, p->txn, &parts[1], &p->peer))) {
+        /* revoked while connected (ZAP checked it at connect): refuse, drop at once */
+        const char *key = fh_link_user_id(&parts[1]);
+        refuse(p, FH_CTR_REFUSED_REVOKED, key ? key : "?",
+               "key not registered (revoked): connection dropped");
+        fh_link_drop_fd(l, fd);
+        return;
+    }
     Fh__Hello *hello = read_hello(p, &parts[1], sender);
     if (!hello)
         return;
-    fd_mark(p, fh_link_msg_fd(&parts[1]), true);
+    if (p->guard && !fh_path_within_valid(p->peer.path, sender)) {
+        refuse(p, FH_CTR_REFUSED_KEY_SCOPE, sender, "HELLO outside the key's registered scope");
+        fh_guard_impersonation(p->guard, &p->peer, sender);
+        protobuf_c_message_free_unpacked(&hello->base, NULL);
+        return;
+    }
+    if (p->guard)
+        fh_guard_track(p->guard, fd, p->peer.key);
+    fd_mark(p, fd, true);
     if (p->npend == FH_LINK_MSGS_PER_ROUND)
         fh_pipeline_on_round_end(l, p);   /* never happens with the link's bound */
     struct pending *pd = &p->pend[p->npend++];
     pd->rid_len = zmq_msg_size(&parts[0]);
     memcpy(pd->rid, zmq_msg_data(&parts[0]), pd->rid_len);
     pd->batch = hello->batch;
+    pd->down_seq = hello->down_seq;
+    snprintf(pd->sender, sizeof pd->sender, "%s", sender);
     pd->n = (uint32_t)(n - 2);
     for (size_t i = 2; i < n; i++)
         pd->verdicts[i - 2] = (uint8_t)judge(p, sender, zmq_msg_data(&parts[i]),
@@ -266,6 +314,25 @@ void fh_pipeline_on_message(struct fh_link *l, zmq_msg_t *parts, size_t n, bool 
         fh_pipeline_on_round_end(l, p);
 }
 
+/* Down-log entries for one ack, copied out of the log's read transaction. */
+struct down_parts {
+    size_t n;
+    uint64_t dseq[FH_DOWN_MAX_PER_ACK];
+    uint8_t *buf[FH_DOWN_MAX_PER_ACK];
+    size_t len[FH_DOWN_MAX_PER_ACK];
+};
+
+static int take_down(void *arg, uint64_t dseq, const uint8_t *env, size_t len)
+{
+    struct down_parts *d = arg;
+    if (d->n == FH_DOWN_MAX_PER_ACK || !(d->buf[d->n] = malloc(len)))
+        return FH_ENOMEM;
+    memcpy(d->buf[d->n], env, len);
+    d->len[d->n] = len;
+    d->dseq[d->n++] = dseq;
+    return 0;
+}
+
 static void send_ack(struct fh_pipeline *p, struct fh_link *l, const struct pending *pd)
 {
     Fh__Ack ack = FH__ACK__INIT;
@@ -279,17 +346,35 @@ static void send_ack(struct fh_pipeline *p, struct fh_link *l, const struct pend
     ack.credit = p->over_bound || p->small_rounds ? 16 : 8 * FH_MAX_BATCH;
     ack.receiver_time_us = fh_now_us();
     ack.receiver = p->scope;
+    /* Warnings and advisories the child has not stored yet ride along. When the log
+     * cannot be read, the ack goes without them: they come with a later one. */
+    struct down_parts down = {0};
+    uint64_t next = pd->down_seq;
+    if (fh_down_for_child(p->st, pd->sender, pd->down_seq, take_down, &down, &next) != 0) {
+        for (size_t i = 0; i < down.n; i++)
+            free(down.buf[i]);
+        down.n = 0;
+        next = pd->down_seq;
+    }
+    ack.down_seqs = down.dseq;
+    ack.n_down_seqs = down.n;
+    ack.down_next = next;
     uint8_t *buf;
     size_t len;
     if (fh_report_encode(p->scope, 0, ack.receiver_time_us, FH__KIND__KIND_ACK, &ack.base,
-                         &buf, &len) != 0)
-        return;
-    struct iovec iov[2] = {{.iov_base = (void *)pd->rid, .iov_len = pd->rid_len},
-                           {.iov_base = buf, .iov_len = len}};
-    if (fh_link_send(l, iov, 2) != 0)
-        fh_log(FH_LOG_DEBUG, "pipeline: ack for batch %llu not sent (child gone)",
-               (unsigned long long)pd->batch);
-    free(buf);
+                         &buf, &len) == 0) {
+        struct iovec iov[2 + FH_DOWN_MAX_PER_ACK] = {
+            {.iov_base = (void *)pd->rid, .iov_len = pd->rid_len},
+            {.iov_base = buf, .iov_len = len}};
+        for (size_t i = 0; i < down.n; i++)
+            iov[2 + i] = (struct iovec){.iov_base = down.buf[i], .iov_len = down.len[i]};
+        if (fh_link_send(l, iov, 2 + down.n) != 0)
+            fh_log(FH_LOG_DEBUG, "pipeline: ack for batch %llu not sent (child gone)",
+                   (unsigned long long)pd->batch);
+        free(buf);
+    }
+    for (size_t i = 0; i < down.n; i++)
+        free(down.buf[i]);
 }
 
 void fh_pipeline_on_round_end(struct fh_link *l, void *arg)
@@ -299,6 +384,15 @@ void fh_pipeline_on_round_end(struct fh_link *l, void *arg)
     uint64_t next[FH_CTR_COUNT];
     for (int i = 0; i < FH_CTR_COUNT; i++)
         next[i] = p->ctr[i] + p->tally[i];
+    /* Security events (IDI.IMI) commit with the round. */
+    if (p->guard && fh_guard_due(p->guard) && ensure_txn(p) &&
+        fh_guard_emit(p->guard, p->txn, p->relay) != 0) {
+        fh_log(FH_LOG_ERROR, "pipeline: cannot keep an IDI.IMI detection; not acknowledging "
+               "this round");
+        fh_txn_abort(p->txn);
+        p->txn = NULL;
+        p->store_failed = true;
+    }
     if (p->txn) {
         err = fh_store_save_counters(p->txn, next);
         if (err)
@@ -330,7 +424,7 @@ void fh_pipeline_on_round_end(struct fh_link *l, void *arg)
                        (unsigned long long)retried);
     } else {
         memcpy(p->ctr, next, sizeof next);
-        p->stored_since += p->tally[FH_CTR_STORED];
+        p->stored_since += p->tally[FH_CTR_STORED] + p->made;
         if (p->small_rounds) {
             uint64_t used, size;
             fh_store_map_use(p->st, &used, &size);
@@ -338,6 +432,7 @@ void fh_pipeline_on_round_end(struct fh_link *l, void *arg)
         }
     }
     memset(p->tally, 0, sizeof p->tally);
+    p->made = 0;
     uint64_t now = fh_mono_ms();
     if (p->relay && now >= p->next_relieve_ms) {
         /* Coalescing walks the bulk lane: when it cannot bring the outbox under its
@@ -360,6 +455,8 @@ void fh_pipeline_on_event(struct fh_link *l, int event, int value, void *arg)
     /* libzmq ends a connection that breaks the protocol (an oversized frame, a bad
      * greeting, garbage) with a plain DISCONNECTED, like a peer that leaves: what tells
      * them apart is whether the connection ever delivered a valid HELLO. */
+    if (p->guard)
+        fh_guard_on_event(p->guard, event, value);
     if (event == ZMQ_EVENT_ACCEPTED) {
         fd_mark(p, value, false);
     } else if (event == ZMQ_EVENT_DISCONNECTED) {
@@ -368,6 +465,15 @@ void fh_pipeline_on_event(struct fh_link *l, int event, int value, void *arg)
                    "closed by the transport before a valid HELLO (oversized frame, bad "
                    "greeting, garbage or a scan)");
         fd_mark(p, value, false);
+    }
+}
+
+void fh_pipeline_check_revoked(struct fh_pipeline *p, struct fh_link *l)
+{
+    unsigned n = p->guard ? fh_guard_check_revoked(p->guard, l) : 0;
+    if (n) {
+        p->ctr[FH_CTR_REFUSED_REVOKED] += n;
+        p->dirty = true;
     }
 }
 

@@ -1,6 +1,6 @@
 /* pipeline.h - what a collector does with what its children send.
  *
- * receive -> decode (bounded) -> check scope -> dedup -> store with relay duty -> ack,
+ * receive -> sender's key (guard.h) -> decode (bounded) -> check scope -> dedup -> store with relay duty -> ack,
  * for every kind of report, in that order, in pipeline.c. One store transaction per
  * round of received messages (link.h), committed before any ack of that round is sent. */
 #ifndef FH_PIPELINE_H
@@ -13,6 +13,7 @@
 #include "store.h"
 
 struct fh_pipeline;
+struct fh_incidents;
 
 struct fh_pipeline_opts {
     const char *scope;        /* this collector's scope path */
@@ -20,6 +21,8 @@ struct fh_pipeline_opts {
     struct fh_store *st;
     uint64_t *counters;       /* FH_CTR_COUNT, owned by the caller */
     uint64_t outbox_max_bytes; /* over it: coalesce, then send health back to retry */
+    bool curve;               /* links are CURVE: check each message's key (guard.h) */
+    struct fh_incidents *incidents;  /* detections -> incidents (incidents.h); may be NULL */
 };
 
 int fh_pipeline_new(const struct fh_pipeline_opts *o, struct fh_pipeline **out);
@@ -30,6 +33,10 @@ void fh_pipeline_on_message(struct fh_link *l, zmq_msg_t *parts, size_t n, bool 
                             void *p);
 void fh_pipeline_on_round_end(struct fh_link *l, void *p);
 void fh_pipeline_on_event(struct fh_link *l, int event, int value, void *p);
+
+/* With curve: after a revocation, drop the connections of revoked keys on l (the
+ * children's link). Called every second; cheap when nothing was revoked. */
+void fh_pipeline_check_revoked(struct fh_pipeline *p, struct fh_link *l);
 
 /* Reports newly stored since the last call (the caller kicks its uplink when > 0). */
 uint64_t fh_pipeline_take_stored(struct fh_pipeline *p);

@@ -21,6 +21,11 @@ static const char *const names[FH_CTR_COUNT] = {
     [FH_CTR_STORE_FULL] = "store_full",
     [FH_CTR_COALESCED] = "coalesced",
     [FH_CTR_OUTBOX_FULL] = "outbox_full_retry",
+    [FH_CTR_REFUSED_KEY] = "refused_key",
+    [FH_CTR_REFUSED_REVOKED] = "refused_revoked",
+    [FH_CTR_REFUSED_KEY_SCOPE] = "refused_key_scope",
+    [FH_CTR_ENROLLED] = "enrolled",
+    [FH_CTR_REFUSED_TOKEN] = "refused_token",
 };
 
 const char *fh_counter_name(enum fh_counter c)

@@ -29,6 +29,12 @@ enum fh_counter {
     FH_CTR_STORE_FULL,        /* rounds not stored because the store was full */
     FH_CTR_COALESCED,         /* older health samples dropped from a full outbox */
     FH_CTR_OUTBOX_FULL,       /* health samples sent back to retry: the outbox is over its bound */
+    FH_CTR_REFUSED_KEY,       /* connections refused at the handshake: unknown or revoked key */
+    FH_CTR_REFUSED_REVOKED,   /* messages from a key revoked while connected (then dropped) */
+    FH_CTR_REFUSED_KEY_SCOPE, /* HELLOs and reports outside the sender's registered scope
+                               * (信息假冒: raised as an IDI.IMI detection) */
+    FH_CTR_ENROLLED,          /* peers registered by redeeming a token */
+    FH_CTR_REFUSED_TOKEN,     /* enrolments refused: unknown, expired, used or wrong token */
     FH_CTR_COUNT
 };
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "err.h"
 #include "log.h"
@@ -149,6 +150,18 @@ static int set_int(void *sock, int opt, int value)
     return zmq_setsockopt(sock, opt, &value, sizeof value);
 }
 
+/* CURVE server (ROUTER, with its ZAP domain) or client (DEALER) options. */
+static int set_curve(void *sock, bool server, const struct fh_link_opts *o)
+{
+    int rc = zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, o->curve_secret, 40);
+    if (server)
+        return rc || !o->zap_domain || set_int(sock, ZMQ_CURVE_SERVER, 1) ||
+               zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, o->zap_domain, strlen(o->zap_domain));
+    return rc || !o->curve_public || !o->server_key ||
+           zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, o->curve_public, 40) ||
+           zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, o->server_key, 40);
+}
+
 static int start_poll(struct fh_link *l, void *sock, uv_poll_t *p, uv_poll_cb cb)
 {
     int fd;
@@ -188,6 +201,8 @@ static int open_link(uv_loop_t *loop, void *zctx, int type, const char *endpoint
     set_int(l->sock, ZMQ_RCVHWM, 1000);
     int64_t maxmsg = FH_MAX_FRAME_BYTES;
     zmq_setsockopt(l->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    if (o.curve_secret && set_curve(l->sock, l->is_router, &o) != 0)
+        goto fail;
     if (l->is_router) {
         set_int(l->sock, ZMQ_ROUTER_MANDATORY, 1);
         if (zmq_bind(l->sock, endpoint) != 0)
@@ -208,6 +223,7 @@ static int open_link(uv_loop_t *loop, void *zctx, int type, const char *endpoint
                            ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
                                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
                                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
                                ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0)
         goto fail;
     if (!(l->mon = zmq_socket(zctx, ZMQ_PAIR)) || zmq_connect(l->mon, mon_ep) != 0)
@@ -277,6 +293,18 @@ int fh_link_send(struct fh_link *l, const struct iovec *parts, size_t n)
 int fh_link_msg_fd(zmq_msg_t *part)
 {
     return zmq_msg_get(part, ZMQ_SRCFD);
+}
+
+const char *fh_link_user_id(zmq_msg_t *part)
+{
+    return zmq_msg_gets(part, "User-Id");
+}
+
+void fh_link_drop_fd(struct fh_link *l, int fd)
+{
+    (void)l;
+    if (fd >= 0)
+        shutdown(fd, SHUT_RDWR);
 }
 
 const char *fh_link_endpoint(const struct fh_link *l)

@@ -48,6 +48,14 @@ struct fh_link_opts {
     uint32_t heartbeat_ms;      /* ZMTP heartbeat interval; 0: 5000 ms. A connection that
                                  * misses three, or whose handshake takes longer, is
                                  * dropped (and a DEALER reconnects) */
+    /* CURVE (security invariant 1). NULL curve_secret: a plain link (only where the
+     * node's [security] curve = off). A ROUTER is the CURVE server and asks the ZAP
+     * handler of its context (zap.h) about each client under zap_domain; a DEALER is
+     * a client that trusts only server_key. Keys are Z85 text (keys.h). */
+    const char *curve_secret;
+    const char *curve_public;   /* DEALER */
+    const char *server_key;     /* DEALER: the parent's public key */
+    const char *zap_domain;     /* ROUTER */
 };
 
 /* Bind a ROUTER on endpoint (e.g. "tcp://127.0.0.1:7001"). Returns 0, FH_ELINK (the log
@@ -69,6 +77,16 @@ int fh_link_send(struct fh_link *l, const struct iovec *parts, size_t n);
 /* The file descriptor of the connection a received part came in on (-1 if unknown): it
  * matches the value of the ACCEPTED and DISCONNECTED monitor events. */
 int fh_link_msg_fd(zmq_msg_t *part);
+
+/* The CURVE public key (Z85) the connection a received part came in on authenticated
+ * with: the user id the ZAP handler gave it. NULL on a plain link. Valid while part is. */
+const char *fh_link_user_id(zmq_msg_t *part);
+
+/* Drop the connection whose fd fh_link_msg_fd() gave, now: its socket is shut down and
+ * libzmq closes it (a DEALER at the other end reconnects, and meets the ZAP handler
+ * again). Call it while handling a message of that connection, so the fd cannot have
+ * been reused for another one. */
+void fh_link_drop_fd(struct fh_link *l, int fd);
 
 /* The endpoint actually bound (resolves port 0 / "*"), for logs and tests. */
 const char *fh_link_endpoint(const struct fh_link *l);

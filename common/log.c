@@ -4,8 +4,11 @@
  * processes sharing a terminal or a file do not interleave. */
 #include "log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -39,11 +42,25 @@ int fh_log_level_parse(const char *s, enum fh_log_level *out)
     return FH_EINVAL;
 }
 
+/* Simulated time for tests (an uplink cut for hours, in seconds): the environment
+ * variable FH_TEST_CLOCK_OFFSET_S shifts this process's clock. Read once. */
+static int64_t clock_offset_us;
+static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+
+static void read_clock_offset(void)
+{
+    const char *s = getenv("FH_TEST_CLOCK_OFFSET_S");
+    if (s && *s)
+        clock_offset_us = strtoll(s, NULL, 10) * 1000000;
+}
+
 uint64_t fh_now_us(void)
 {
     struct timespec ts;
+    pthread_once(&clock_once, read_clock_offset);
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u +
+           (uint64_t)clock_offset_us;
 }
 
 uint64_t fh_mono_ms(void)

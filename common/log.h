@@ -28,7 +28,8 @@ struct fh_log_limit {
 void fh_log_limited(struct fh_log_limit *lim, unsigned interval_s, enum fh_log_level level,
                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Wall clock in UTC microseconds. */
+/* Wall clock in UTC microseconds (shifted by FH_TEST_CLOCK_OFFSET_S seconds when that is
+ * set: simulated time for tests only). */
 uint64_t fh_now_us(void);
 /* Monotonic clock in milliseconds. */
 uint64_t fh_mono_ms(void);

@@ -33,6 +33,15 @@ static const struct fh_config_key keys[] = {
       "send a heartbeat when nothing else went to the parent for this long"),
     K("log", "level", FH_CONF_STRING, log_level, "info", 0, 0,
       "lowest level logged: debug, info, warn, error"),
+    K("security", "curve", FH_CONF_BOOL, curve, "on", 0, 0,
+      "encrypt and authenticate every link with CURVE (off only to measure its cost: a "
+      "plain link trusts whatever a child claims)"),
+    K("security", "key_dir", FH_CONF_STRING, key_dir, "", 0, 0,
+      "directory of this node's keys (curve.key, sign.key, mode 0600; made by "
+      "`fenghuo-ctl keygen --dir DIR` or by enrolment); required with curve on"),
+    K("security", "parent_key", FH_CONF_STRING, parent_key, "", 0, 0,
+      "the parent collector's CURVE public key (Z85); empty: read KEY_DIR/parent.pub, "
+      "which enrolment writes"),
 };
 
 struct fh_config_table fh_nodeconf_table(struct fh_nodeconf *nc)
@@ -66,6 +75,42 @@ int fh_nodeconf_apply(const struct fh_nodeconf *nc, const char *file, const char
         return FH_ECONFIG;
     }
     fh_log_init(name, lvl);
+    return 0;
+}
+
+int fh_nodeconf_keys(const struct fh_nodeconf *nc, const char *file, bool need_parent,
+                     struct fh_keys *k, char *parent, char *err, size_t err_len)
+{
+    char why[600];
+    if (!nc->curve)
+        return 0;
+    if (!nc->key_dir[0]) {
+        snprintf(err, err_len, "%s: security.key_dir: required with security.curve on (make "
+                 "the keys with `fenghuo-ctl keygen --dir DIR` or `enroll TOKEN`)", file);
+        return FH_ECONFIG;
+    }
+    int rc = fh_keys_load(nc->key_dir, k, why, sizeof why);
+    if (rc) {
+        snprintf(err, err_len, "%s: security.key_dir: %s", file, why);
+        return rc;
+    }
+    if (!need_parent)
+        return 0;
+    if (nc->parent_key[0]) {
+        if (!fh_keys_z85_valid(nc->parent_key)) {
+            snprintf(err, err_len, "%s: security.parent_key: not a Z85 CURVE public key", file);
+            return FH_ECONFIG;
+        }
+        snprintf(parent, FH_Z85_KEY_LEN + 1, "%s", nc->parent_key);
+        return 0;
+    }
+    snprintf(why, sizeof why, "%s/%s", nc->key_dir, FH_KEY_PARENT_PUBLIC);
+    if ((rc = fh_keys_read_public(why, parent))) {
+        snprintf(err, err_len, "%s: the parent's public key: %s is %s (enrol with a token, "
+                 "or set security.parent_key)", file, why,
+                 rc == FH_ENOTFOUND ? "missing" : "not a Z85 CURVE public key");
+        return FH_ECONFIG;
+    }
     return 0;
 }
 

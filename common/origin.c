@@ -5,6 +5,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "outbox.h"
 #include "report.h"
 
 int fh_origin_emit_bytes(struct fh_store *st, const char *path, int kind,
@@ -38,6 +39,21 @@ int fh_origin_emit(struct fh_store *st, const char *path, int kind,
         protobuf_c_message_pack(body, buf);
     int err = fh_origin_emit_bytes(st, path, kind, buf, len, seq);
     free(buf);
+    return err;
+}
+
+int fh_origin_emit_txn(struct fh_txn *t, const char *path, int kind,
+                       const ProtobufCMessage *body, uint64_t seq, bool send, uint8_t **env,
+                       size_t *env_len)
+{
+    int err = fh_report_encode(path, seq, fh_now_us(), kind, body, env, env_len);
+    if (err)
+        return err;
+    if ((err = fh_store_put_own_txn(t, seq, send ? *env : NULL, *env_len,
+                                    fh_kind_lane(kind)))) {
+        free(*env);
+        *env = NULL;
+    }
     return err;
 }
 

@@ -7,6 +7,8 @@
 #define FH_ORIGIN_H
 
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -21,6 +23,15 @@ int fh_origin_emit(struct fh_store *st, const char *path, int kind,
 /* The same for a body already encoded (a probe that ran in a worker thread). */
 int fh_origin_emit_bytes(struct fh_store *st, const char *path, int kind,
                          const uint8_t *body, size_t len, uint64_t *seq);
+
+/* Within the caller's write transaction t: encode body as report seq (which must be
+ * fh_txn_next_seq(t)) and append it to the outbox, so it commits with the caller's other
+ * writes; send false: number it but do not queue it for a parent (a top tier).
+ * *env receives the encoded envelope (the caller frees it). Returns 0 or a negative
+ * FH_E* (then *env is NULL). */
+int fh_origin_emit_txn(struct fh_txn *t, const char *path, int kind,
+                       const ProtobufCMessage *body, uint64_t seq, bool send, uint8_t **env,
+                       size_t *env_len);
 
 /* Keep the outbox within bound_bytes: when it is over, coalesce its health samples (the
  * latest per origin stays), add what was dropped to ctr[FH_CTR_COALESCED] and report the

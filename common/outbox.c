@@ -33,6 +33,24 @@ int fh_outbox_append(struct fh_txn *t, enum fh_lane lane, const void *bytes, siz
                           len);
 }
 
+uint64_t fh_txn_next_seq(const struct fh_txn *t)
+{
+    return t->own_next_seq ? t->own_next_seq : t->st->next_seq;
+}
+
+int fh_store_put_own_txn(struct fh_txn *t, uint64_t seq, const void *bytes, size_t len,
+                         enum fh_lane lane)
+{
+    if (seq != fh_txn_next_seq(t) || (unsigned)lane >= FH_LANES)
+        return FH_EINVAL;
+    int err = bytes ? fh_outbox_append(t, lane, bytes, len) : 0;
+    if (!err)
+        err = fh_lmdb_save_u64(t->txn, t->st->dbi[DB_META], META_NEXT_SEQ, seq + 1);
+    if (!err)
+        t->own_next_seq = seq + 1;
+    return err;
+}
+
 int fh_store_put_own(struct fh_store *st, uint64_t seq, const void *bytes, size_t len,
                      enum fh_lane lane)
 {

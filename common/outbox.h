@@ -33,6 +33,14 @@ uint64_t fh_store_next_seq(struct fh_store *st);
 int fh_store_put_own(struct fh_store *st, uint64_t seq, const void *bytes, size_t len,
                      enum fh_lane lane);
 
+/* The same within a write transaction of the caller's, with other writes (a warning
+ * issued: its outbox entry, its copy in the reports and the down log, all or nothing).
+ * The seq must be fh_txn_next_seq(t); the store's next seq advances when t commits.
+ * bytes NULL: only take the seq (a top tier's own report, which goes nowhere). */
+uint64_t fh_txn_next_seq(const struct fh_txn *t);
+int fh_store_put_own_txn(struct fh_txn *t, uint64_t seq, const void *bytes, size_t len,
+                         enum fh_lane lane);
+
 /* Append bytes to a lane inside write transaction t (the relay duty of a received
  * report). Returns 0 or a negative FH_E*. */
 int fh_outbox_append(struct fh_txn *t, enum fh_lane lane, const void *bytes, size_t len);

@@ -5,6 +5,7 @@
  * an address; fh_pbjson() walks the fields. */
 #include "pbjson.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,6 +27,65 @@ static json_t *hex(const ProtobufCBinaryData *b)
     return j;
 }
 
+/* Bytes of the well-formed UTF-8 sequence at s (n bytes left), or 0 (Unicode 3-7). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char lo = 0x80, hi = 0xbf;
+    size_t len;
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        len = 2;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        len = 3, lo = s[0] == 0xe0 ? 0xa0 : 0x80, hi = s[0] == 0xed ? 0x9f : 0xbf;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        len = 4, lo = s[0] == 0xf0 ? 0x90 : 0x80, hi = s[0] == 0xf4 ? 0x8f : 0xbf;
+    else
+        return 0;
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return len;
+}
+
+/* A string field as JSON. protobuf-c does not check that strings are UTF-8 and jansson
+ * refuses those that are not: a peer's bad byte would make the field vanish, so each
+ * byte that does not start a well-formed sequence becomes U+FFFD instead. */
+static json_t *text_json(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    size_t n = strlen(s), o = 0;
+    char *t = malloc(3 * n + 1);
+    if (!t)
+        return NULL;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+        if (k) {
+            memcpy(t + o, s + i, k);
+            o += k;
+            i += k;
+        } else {
+            memcpy(t + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        }
+    }
+    t[o] = 0;
+    j = json_string(t);
+    free(t);
+    return j;
+}
+
+/* JSON has no NaN or infinity (jansson refuses them): those print as null. */
+static json_t *real_json(double d)
+{
+    return isfinite(d) ? json_real(d) : json_null();
+}
+
 static json_t *value_json(const ProtobufCFieldDescriptor *f, const void *p)
 {
     switch (f->type) {
@@ -45,9 +105,9 @@ static json_t *value_json(const ProtobufCFieldDescriptor *f, const void *p)
         /* JSON integers are signed 64-bit in jansson: values above fit no consumer. */
         return json_integer((json_int_t)*(const uint64_t *)p);
     case PROTOBUF_C_TYPE_FLOAT:
-        return json_real(*(const float *)p);
+        return real_json(*(const float *)p);
     case PROTOBUF_C_TYPE_DOUBLE:
-        return json_real(*(const double *)p);
+        return real_json(*(const double *)p);
     case PROTOBUF_C_TYPE_BOOL:
         return json_boolean(*(const protobuf_c_boolean *)p);
     case PROTOBUF_C_TYPE_ENUM: {
@@ -57,7 +117,7 @@ static json_t *value_json(const ProtobufCFieldDescriptor *f, const void *p)
     }
     case PROTOBUF_C_TYPE_STRING: {
         const char *s = *(char *const *)p;
-        return json_string(s ? s : "");
+        return text_json(s ? s : "");
     }
     case PROTOBUF_C_TYPE_BYTES:
         return hex((const ProtobufCBinaryData *)p);

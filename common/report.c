@@ -36,6 +36,12 @@ static const struct {
                                     FH_LANE_URGENT, false, true},
     [FH__KIND__KIND_SERVICE] = {"service", &fh__service_event__descriptor, FH_LANE_URGENT,
                                 false},
+    [FH__KIND__KIND_ADVISORY_ANSWER] = {"advisory_answer", &fh__advisory_answer__descriptor,
+                                        FH_LANE_URGENT, false},
+    [FH__KIND__KIND_ENROL_REQUEST] = {"enrol_request", &fh__enrol_request__descriptor,
+                                      FH_LANE_URGENT, false},
+    [FH__KIND__KIND_ENROL_ANSWER] = {"enrol_answer", &fh__enrol_answer__descriptor,
+                                     FH_LANE_URGENT, false},
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 

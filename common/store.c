@@ -24,7 +24,9 @@
 #include "store_int.h"
 
 static const char *const db_names[DB_COUNT] = {"meta", "outbox", "dead", "seqs",
-                                               "reports", "latest", "children"};
+                                               "reports", "latest", "children",
+                                               "down", "notices",
+                                               "peers", "tokens"};
 
 
 /* mkdir -p: the data directory and any missing parents, mode 0700. */
@@ -133,6 +135,7 @@ int fh_txn_begin(struct fh_store *st, bool write, struct fh_txn **out)
     if (!t)
         return FH_ENOMEM;
     t->st = st;
+    t->own_next_seq = 0;
     int rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
     if (rc) {
         free(t);
@@ -145,6 +148,8 @@ int fh_txn_begin(struct fh_store *st, bool write, struct fh_txn **out)
 int fh_txn_commit(struct fh_txn *t)
 {
     int rc = mdb_txn_commit(t->txn);
+    if (!rc && t->own_next_seq)
+        t->st->next_seq = t->own_next_seq;
     free(t);
     return fh_lmdb_err(rc, "commit");
 }

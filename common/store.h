@@ -8,6 +8,8 @@
  *   reports   origin path, NUL, u64 seq -> envelope bytes (every stored report)
  *   latest    origin path -> envelope bytes of that origin's latest health report
  *   children  direct child path -> struct fh_child (when seen, what it said)
+ *   peers     CURVE public key -> registered scope, role, keys (peers.h)
+ *   tokens    SHA-256 of an enrolment token's secret -> scope, expiry, use (peers.h)
  *
  * Envelope bytes are kept exactly as received so they can be relayed unchanged.
  * Writers batch: a collector opens one write transaction per batch of received frames,
@@ -125,5 +127,25 @@ typedef int (*fh_child_fn)(const char *path, const struct fh_child *c, void *arg
 int fh_store_each_child(struct fh_store *st, fh_child_fn fn, void *arg);
 /* Number of stored reports. */
 uint64_t fh_store_report_count(struct fh_store *st);
+
+/* ---- state records (kv.c): what a collector derives from reports ----
+ * Warnings' state, incidents, their indexes: small records under keys the owning module
+ * makes (a tag byte, then NUL-separated parts), in the database "notices". */
+
+/* The record under key in t: *val points into the map, valid until t ends. Returns 0 or
+ * FH_ENOTFOUND or another FH_E*. */
+int fh_kv_get(struct fh_txn *t, const void *key, size_t klen, const void **val,
+              size_t *vlen);
+int fh_kv_put(struct fh_txn *t, const void *key, size_t klen, const void *val, size_t vlen);
+int fh_kv_del(struct fh_txn *t, const void *key, size_t klen);
+typedef int (*fh_kv_fn)(void *arg, const void *key, size_t klen, const void *val,
+                        size_t vlen);
+/* Every record whose key starts with prefix, in key order; t NULL: a read transaction of
+ * its own. A non-zero return of fn stops the walk and is returned. */
+int fh_kv_each(struct fh_store *st, struct fh_txn *t, const void *prefix, size_t plen,
+               fh_kv_fn fn, void *arg);
+/* Build a key: tag, then each part after a NUL. Returns its length, or 0 when it does
+ * not fit in cap. */
+size_t fh_kv_key(char *key, size_t cap, char tag, const char *const *parts, size_t n);
 
 #endif

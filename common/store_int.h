@@ -10,7 +10,9 @@
 #include "outbox.h"
 #include "store.h"
 
-enum { DB_META, DB_OUTBOX, DB_DEAD, DB_SEQS, DB_REPORTS, DB_LATEST, DB_CHILDREN, DB_COUNT };
+enum { DB_META, DB_OUTBOX, DB_DEAD, DB_SEQS, DB_REPORTS, DB_LATEST, DB_CHILDREN, DB_DOWN, DB_NOTICES,
+       DB_PEERS, DB_TOKENS, /* peers.c */
+       DB_COUNT };
 
 struct fh_store {
     MDB_env *env;
@@ -21,11 +23,13 @@ struct fh_store {
     uint64_t next_dkey;           /* next dead-letter key */
     uint64_t next_seq;            /* next own seq */
     size_t map_max_mb;            /* growth limit (0: the disk is the limit) */
+    uint64_t next_down;           /* next key of the down log (down.c; 0: not read yet) */
 };
 
 struct fh_txn {
     struct fh_store *st;
     MDB_txn *txn;
+    uint64_t own_next_seq;   /* own reports numbered in this txn: next_seq after commit */
 };
 
 #define META_NEXT_SEQ "next_seq"

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "down.h"
 #include "err.h"
 #include "log.h"
 #include "report.h"
@@ -53,6 +54,8 @@ struct fh_uplink {
     uint64_t last_send_ms;
     uint64_t last_ack_us;
     bool connected;
+    struct fh_log_limit auth_lim;
+    uint64_t down_seq;         /* how far in the parent's down log this node has stored */
 
     /* scratch for one send */
     struct iovec *iov;         /* batch_max + 1 */
@@ -103,6 +106,7 @@ static int make_hello(struct fh_uplink *u, uint64_t batch, uint8_t **out, size_t
     h.outbox_depth = fh_outbox_depth(u->st);
     h.started_us = u->started_us;
     h.dead_letters = u->ctr[FH_CTR_DEAD_LETTER];
+    h.down_seq = u->down_seq;
     return fh_report_encode(u->self, 0, fh_now_us(), FH__KIND__KIND_HELLO, &h.base, out, len);
 }
 
@@ -243,6 +247,34 @@ static void handle_ack(struct fh_uplink *u, const Fh__Ack *ack)
     }
 }
 
+/* Warnings and advisories after the ack: the node stores them (on_down), then the
+ * cursor moves and a heartbeat tells the parent at once, which sends what is next. */
+static void receive_down(struct fh_uplink *u, const Fh__Ack *ack, zmq_msg_t *parts, size_t n)
+{
+    if (!u->o.on_down || ack->down_next <= u->down_seq)
+        return;
+    if (ack->n_down_seqs != n || n > FH_DOWN_MAX_PER_ACK) {
+        fh_log(FH_LOG_WARN, "uplink %s: ack with %zu down parts for %zu entries: ignored",
+               u->endpoint, n, ack->n_down_seqs);
+        return;
+    }
+    const uint8_t *bufs[FH_DOWN_MAX_PER_ACK];
+    size_t lens[FH_DOWN_MAX_PER_ACK];
+    for (size_t i = 0; i < n; i++) {
+        bufs[i] = zmq_msg_data(&parts[i]);
+        lens[i] = zmq_msg_size(&parts[i]);
+    }
+    int err = u->o.on_down(u->o.down_arg, bufs, lens, n, ack->down_next);
+    if (err) {
+        fh_log(FH_LOG_ERROR, "uplink %s: cannot store what came down: %s", u->endpoint,
+               fh_strerror(err));
+        return;   /* the parent sends it again */
+    }
+    u->down_seq = ack->down_next;
+    if (u->connected)
+        send_heartbeat(u);
+}
+
 static void on_message(struct fh_link *l, zmq_msg_t *parts, size_t n, bool truncated,
                        void *arg)
 {
@@ -259,6 +291,7 @@ static void on_message(struct fh_link *l, zmq_msg_t *parts, size_t n, bool trunc
         goto bad;
     u->last_ack_us = fh_now_us();
     handle_ack(u, (const Fh__Ack *)body);
+    receive_down(u, (const Fh__Ack *)body, parts + 1, n - 1);
     goto out;
 bad:
     fh_log(FH_LOG_WARN, "uplink %s: ignoring a message from the parent that is not an ack",
@@ -286,6 +319,10 @@ static void on_event(struct fh_link *l, int event, int value, void *arg)
         fh_log(FH_LOG_INFO, "uplink %s: connected", u->endpoint);
         u->resume_ms = 0;
         pump(u);
+    } else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+        fh_log_limited(&u->auth_lim, 60, FH_LOG_ERROR, "uplink %s: the parent refused this "
+                       "node's key (ZAP status %d): not registered there or revoked; enrol "
+                       "with a token (`enroll TOKEN`)", u->endpoint, value);
     } else if (event == ZMQ_EVENT_DISCONNECTED) {
         u->connected = false;
         fh_log(FH_LOG_WARN, "uplink %s: disconnected", u->endpoint);
@@ -333,6 +370,8 @@ int fh_uplink_start(uv_loop_t *loop, void *zctx, struct fh_store *st,
     u->rto_ms = opts->retry_min_ms;
     u->credit = opts->window;
     u->started_us = fh_now_us();
+    if (fh_down_cursor(st, &u->down_seq) != 0)
+        u->down_seq = 0;   /* the parent sends the log again: dedup makes it harmless */
     u->next_batch = u->started_us; /* never reuses a number of an earlier run */
     u->ring_cap = opts->window / opts->batch_max + 1;
     u->ring = calloc(u->ring_cap, sizeof *u->ring);
@@ -351,7 +390,10 @@ int fh_uplink_start(uv_loop_t *loop, void *zctx, struct fh_store *st,
     struct fh_link_opts lo = {.reconnect_ms = 100,
                               .reconnect_max_ms = opts->retry_max_ms < 5000 ? opts->retry_max_ms
                                                                             : 5000,
-                              .heartbeat_ms = opts->heartbeat_ms};
+                              .heartbeat_ms = opts->heartbeat_ms,
+                              .curve_secret = opts->curve_secret,
+                              .curve_public = opts->curve_public,
+                              .server_key = opts->server_key};
     if ((err = fh_link_connect(loop, zctx, opts->endpoint, &lo, &cbs, &u->link)))
         goto fail;
     uv_timer_init(loop, &u->tick);

@@ -37,6 +37,15 @@ struct fh_uplink_opts {
     uint32_t retry_min_ms;     /* first retransmission timeout */
     uint32_t retry_max_ms;     /* longest delay between attempts */
     uint32_t heartbeat_ms;     /* a HELLO at least this often */
+    const char *curve_secret;  /* this node's CURVE keys and the parent's public key */
+    const char *curve_public;  /* (Z85, keys.h); NULL curve_secret: a plain link */
+    const char *server_key;
+    /* What came down with an ack (warnings, advisories: down.h): store parts[0..n) and
+     * the cursor down_next durably, return 0; an error makes the parent send them again.
+     * NULL: this node takes nothing from above. */
+    int (*on_down)(void *arg, const uint8_t *const *parts, const size_t *lens, size_t n,
+                   uint64_t down_next);
+    void *down_arg;
 };
 
 /* Connect to the parent and start sending. counters is the node's FH_CTR_COUNT array:

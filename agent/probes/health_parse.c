@@ -130,7 +130,7 @@ double fh_health_cpu_pct(const struct fh_health_cpu *prev, const struct fh_healt
         return 0.0;
     if (busy > total) /* idle ticks that went backwards (a kernel quirk with iowait) */
         busy = total;
-    return 100.0 * (double)busy / (double)total;
+    return 100.0 * ((double)busy / (double)total); /* a ratio <= 1 first: never > 100 */
 }
 
 int fh_health_parse_meminfo(const char *text, Fh__Health *h)

@@ -61,7 +61,8 @@ static bool parse_line(const char *line, bool v6, struct fh_health_listener *l, 
             return false;
     unsigned port, state;
     char rem[80];
-    if (sscanf(p, ":%4x %79s %2x", &port, rem, &state) != 3)
+    /* %x takes a sign: "-1" would read as 4294967295 */
+    if (sscanf(p, ":%4x %79s %2x", &port, rem, &state) != 3 || port > 0xffff)
         return false;
     *bad = false;
     if (state != TCP_LISTEN)

@@ -44,6 +44,7 @@
  *     current every interval_s (pending counts change when apt lists do).
  * The probe keeps the previous inventory to diff; reports point into its state (nothing
  * is allocated per report once the arenas have grown). */
+#include "patch_advisory.h"
 #include "patch_parse.h"
 
 #include <errno.h>
@@ -112,6 +113,7 @@ struct patch_state {
     uint8_t sha[32];
     char kernel_running[FH_PATCH_RELEASE_MAX], kernel_installed[FH_PATCH_RELEASE_MAX];
     char buf[PATCH_BUF_BYTES];
+    struct fh_patch_answers *answers;   /* advisories answered (patch_advisory.h) */
 };
 
 /* ---- reading ---- */
@@ -499,6 +501,8 @@ static int patch_collect(void *state, struct fh_probe_sink *sink)
     st->have_prev = true, st->need_full = rc != 0;
     if (full && rc == 0)
         st->last_full_ms = now_ms;
+    if (rc == 0)
+        rc = fh_patch_answer_advisories(&st->answers, st->prev, rpm ? "rpm" : "dpkg", sink);
     return rc;
 }
 
@@ -559,6 +563,7 @@ static void patch_destroy(void *state)
 
     fh_patch_inv_free(&st->inv[0]);
     fh_patch_inv_free(&st->inv[1]);
+    fh_patch_answers_free(st->answers);
     free(st);
 }
 
@@ -596,4 +601,5 @@ const struct fh_probe fh_probe_patch = {
     .collect = patch_collect,   /* PatchState reports: full, changes or a summary */
     .destroy = patch_destroy,
     .threaded = true,           /* reads megabytes and runs apt-get */
+    .checks_advisories = true,  /* answers 风险通报 from the inventory */
 };

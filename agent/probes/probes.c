@@ -10,5 +10,13 @@ const struct fh_probe *const fh_probes[] = {
     &fh_probe_health,
     &fh_probe_spool,
     &fh_probe_patch,
+    &fh_probe_ports,
+    &fh_probe_submit,
+    &fh_probe_ransomware,
+    &fh_probe_service,
+    &fh_probe_auth,
+    &fh_probe_av,
+    &fh_probe_ids,
+    &fh_probe_fim,
     NULL,
 };

@@ -4,19 +4,19 @@
  * writes one JSON file per detection into the spool directory, atomically (a temporary
  * name starting with '.', then rename to NAME.json). Every interval_s the probe takes
  * the files in name order, at most SPOOL_MAX_FILES a round, and for each:
- *   - reads it (at most SPOOL_MAX_FILE_BYTES), parses and checks it:
+ *   - reads it (at most FH_SUBMITTED_MAX_BYTES), parses and checks it as every
+ *     submitted detection is checked (submitted.h, shared with the submit socket):
  *       {"kind": "detection", "class": "IDI.IAI", "summary": "...",
+ *        "severity": "high", "drill": false,
  *        "facts": {"path": "/var/www/index.html", ...}}
- *     class must be a GB/Z 20986 code (taxonomy.h), summary 1..1024 bytes, at most
- *     SPOOL_MAX_FACTS facts of string values;
- *   - emits a Detection (urgent lane) and deletes the file once it is committed;
+ *   - emits a Detection of probe "spool" (urgent lane) and deletes the file once it is
+ *     committed;
  *   - or, when it is malformed, moves it to the rejected/ subdirectory with a logged,
  *     counted reason: nothing is silently lost, and a bad file never blocks the rest.
  * A file that cannot be committed (store error) stays for the next round. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +27,11 @@
 #include "log.h"
 #include "probe.h"
 #include "probes.h"
-#include "taxonomy.h"
+#include "submitted.h"
 
 #define SPOOL_DIR_MAX 512
 #define SPOOL_MAX_FILES 64
-#define SPOOL_MAX_FILE_BYTES (64 * 1024)
-#define SPOOL_MAX_FACTS 32
-#define SPOOL_MAX_SUMMARY 1024
-#define SPOOL_MAX_FACT_BYTES 1024
+#define SPOOL_MAX_FILE_BYTES FH_SUBMITTED_MAX_BYTES
 
 struct spool_conf {
     char dir[SPOOL_DIR_MAX];
@@ -45,6 +42,7 @@ struct spool_state {
     struct spool_conf conf;
     struct fh_log_limit rejected_log;
     uint64_t rejected;
+    struct fh_submitted_body body;   /* the Detection being committed */
 };
 
 static int spool_init(const void *conf, void **state, uint32_t *interval_s)
@@ -110,44 +108,6 @@ static int read_small(const char *path, char **out, size_t *len)
     return 0;
 }
 
-/* Check the document and fill d (pointing into doc). Returns NULL or the reason. */
-static const char *check(json_t *doc, Fh__Detection *d, Fh__Detection__FactsEntry *facts,
-                         Fh__Detection__FactsEntry **fp)
-{
-    const char *kind = json_string_value(json_object_get(doc, "kind"));
-    const char *cls = json_string_value(json_object_get(doc, "class"));
-    const char *summary = json_string_value(json_object_get(doc, "summary"));
-    json_t *jf = json_object_get(doc, "facts");
-    if (!json_is_object(doc))
-        return "not a JSON object";
-    if (!kind || strcmp(kind, "detection") != 0)
-        return "\"kind\" is not \"detection\"";
-    if (!cls || !fh_class_valid(cls))
-        return "\"class\" is not a GB/Z 20986 class code (e.g. IDI.IAI)";
-    if (!summary || !summary[0] || strlen(summary) > SPOOL_MAX_SUMMARY)
-        return "\"summary\" is missing, empty or over 1024 bytes";
-    if (jf && (!json_is_object(jf) || json_object_size(jf) > SPOOL_MAX_FACTS))
-        return "\"facts\" is not an object of at most 32 strings";
-    const char *key;
-    json_t *val;
-    size_t n = 0;
-    json_object_foreach(jf, key, val) {
-        const char *s = json_string_value(val);
-        if (!s || strlen(key) > SPOOL_MAX_FACT_BYTES || strlen(s) > SPOOL_MAX_FACT_BYTES)
-            return "a fact is not a string of at most 1024 bytes";
-        fh__detection__facts_entry__init(&facts[n]);
-        facts[n].key = (char *)key;
-        facts[n].value = (char *)s;
-        fp[n] = &facts[n];
-        n++;
-    }
-    d->class_code = (char *)cls;
-    d->summary = (char *)summary;
-    d->facts = fp;
-    d->n_facts = n;
-    return NULL;
-}
-
 static void reject(struct spool_state *st, const char *dir, const char *name, const char *why)
 {
     char from[SPOOL_DIR_MAX + 300], to[SPOOL_DIR_MAX + 320];
@@ -175,24 +135,21 @@ static int take(struct spool_state *st, const char *name, struct fh_probe_sink *
         reject(st, st->conf.dir, name, err == FH_ETOOBIG ? "over 64 KiB" : "unreadable");
         return 0;
     }
-    json_error_t jerr;
-    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    struct fh_submitted sub;
+    const char *why;
+    err = fh_submitted_parse(text, len, &sub, &why);
     free(text);
-    if (!doc) {
-        reject(st, st->conf.dir, name, "not valid JSON");
+    if (err) {
+        reject(st, st->conf.dir, name, why);
         return 0;
     }
-    Fh__Detection d = FH__DETECTION__INIT;
-    Fh__Detection__FactsEntry facts[SPOOL_MAX_FACTS], *fp[SPOOL_MAX_FACTS];
-    const char *why = check(doc, &d, facts, fp);
-    if (why) {
-        reject(st, st->conf.dir, name, why);
-    } else if ((err = sink->emit(sink, FH__KIND__KIND_DETECTION, &d.base)) == 0) {
+    fh_submitted_detection(&sub, "spool", NULL, 0, fh_now_us(), &st->body);
+    if ((err = sink->emit(sink, FH__KIND__KIND_DETECTION, &st->body.d.base)) == 0) {
         unlink(path);
-        fh_log(FH_LOG_INFO, "spool: detection %s \"%s\" taken from %s", d.class_code,
-               d.summary, name);
+        fh_log(FH_LOG_INFO, "spool: detection %s \"%s\" taken from %s", sub.class_code,
+               sub.summary, name);
     }
-    json_decref(doc);
+    fh_submitted_free(&sub);
     return err;
 }
 

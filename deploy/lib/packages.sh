@@ -16,6 +16,7 @@ FH_PACKAGES=(
     meson ninja-build pkg-config gcc libc6-dev
     libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev libuv1-dev
     libssl-dev libinih-dev libjansson-dev libcmocka-dev
+    clang libclang-rt-14-dev llvm-14   # tests/fuzz: clang, libFuzzer, llvm-symbolizer
     python3
 )
 

@@ -8,6 +8,13 @@ dir and log file; it can be started again after a SIGKILL with the same config a
 dir, and its log is appended to. Every wait has a deadline; every process is stopped by
 its pid (SIGTERM, then SIGKILL after STOP_GRACE_S), always, by the caller's `finally`.
 
+Security (docs/security.md): every node gets its own key directory made with
+`fenghuo-ctl keygen`; when a node starts, its parent (the collector of the run whose scope
+is the longest prefix of the node's path) gets its key registered (`fenghuo-ctl peers
+add`, the static registration) and the node gets the parent's public key in its
+parent.pub. So every link of every test is CURVE with ZAP, as in production. A node made
+with auto_register=False is left to its test (enrolment with a token, revocation).
+
 Environment: FH_BIN, the build root (default ../../build from this file); FH_KEEP_TMP=1
 keeps a passing run's temp dir (logs, stores) too. Nothing here ever talks to anything
 but 127.0.0.1.
@@ -82,8 +89,13 @@ class Node:
         self.path = path
         self.log_path = os.path.join(run.dir, name + ".log")
         self.proc = None
+        self.key_dir = None          # set for collectors and agents (Run.keygen)
+        self.role = None             # "agent" or "collector"
+        self.auto_register = True    # register with the parent at start
 
     def start(self):
+        if self.key_dir and self.auto_register:
+            self.run.register(self)
         with open(self.log_path, "ab") as log:
             log.write(b"--- fenghuo test: starting %s\n" % " ".join(self.argv).encode())
             log.flush()
@@ -173,6 +185,55 @@ class Run:
         os.replace(p + ".tmp", p)
         return p
 
+    def keygen(self, name):
+        """A new key directory for name (fenghuo-ctl keygen); its path."""
+        d = os.path.join(self.dir, name + "-keys")
+        r = subprocess.run([CTL, "keygen", "--dir", d], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=CTL_TIMEOUT_S)
+        if r.returncode != 0:
+            raise Failed("fenghuo-ctl keygen --dir %s: %s" % (d, r.stdout.decode().strip()))
+        return d
+
+    def security_section(self, node):
+        return "\n[security]\nkey_dir = %s\n" % node.key_dir
+
+    def parent_of(self, path):
+        """The collector of this run whose scope is the longest proper prefix of path."""
+        best = None
+        for n in self.nodes:
+            if n.role != "collector" or n.path == path:
+                continue
+            if path.startswith(n.path + "/") and (best is None or len(n.path) > len(best.path)):
+                best = n
+        return best
+
+    def register(self, node, parent=None, path=None, role=None):
+        """Register node's key at parent (default: parent_of(node.path)) for path (default
+        node.path) and give node the parent's public key. Returns the parent or None."""
+        parent = parent or self.parent_of(node.path)
+        if parent is None:
+            return None
+        r = subprocess.run([CTL, "-d", parent.data_dir, "peers", "add", "--key-dir",
+                            node.key_dir, "--path", path or node.path, "--role",
+                            role or node.role], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=CTL_TIMEOUT_S)
+        if r.returncode != 0:
+            raise Failed("fenghuo-ctl peers add at %s: %s" % (parent.name,
+                                                              r.stdout.decode().strip()))
+        shutil.copyfile(os.path.join(parent.key_dir, "curve.pub"),
+                        os.path.join(node.key_dir, "parent.pub"))
+        return parent
+
+    def client_keys(self, name, parent, path, role="collector"):
+        """Keys for a raw client (fh-inject) registered at parent for path: the
+        environment that makes fh-inject use them."""
+        holder = Node(self, name, [], None, path)
+        holder.key_dir = self.keygen(name)
+        self.register(holder, parent, path, role)
+        return {"FH_INJECT_KEY_DIR": holder.key_dir}
+
     def relay_section(self):
         return "[relay]\n" + "".join("%s = %d\n" % kv for kv in self.relay.items())
 
@@ -184,29 +245,42 @@ class Run:
                    node.data_dir, self.relay_section()))
         if store:
             conf += "\n[store]\n" + "".join("%s = %s\n" % kv for kv in store.items())
+        conf += getattr(node, "extra", "")
+        if node.key_dir:
+            conf += self.security_section(node)
         return self.write(node.name + ".ini", conf)
 
-    def collector(self, name, scope, port, parent_port, store=None):
+    def collector(self, name, scope, port, parent_port, store=None, extra=""):
+        """extra: more config text, appended as whole sections (a section may come
+        twice, e.g. "[collector]\nenrol_listen = ...")."""
         data = os.path.join(self.dir, name)
         node = Node(self, name, [COLLECTOR, "-c", os.path.join(self.dir, name + ".ini")],
                     data, scope)
         node.port = port
         node.parent_port = parent_port
+        node.role = "collector"
+        node.key_dir = self.keygen(name)
+        node.extra = extra
         self.collector_conf(node, store)
         self.nodes.append(node)
         return node
 
-    def agent(self, name, path, parent_port, args, extra=""):
+    def agent(self, name, path, parent_port, args, extra="", patch="enabled = false\n"):
         """An agent reporting to parent_port, started with args (e.g. --interval-ms,
-        --max-reports); extra is appended to its config (probe sections)."""
+        --max-reports); extra is appended to its config (probe sections); patch is the
+        body of its [patch] section (off unless a test asks for it)."""
         data = os.path.join(self.dir, name)
         # Tests count every report an agent makes: only health (and what a test hands
         # the spool) — the patch probe's inventory reports are left out.
+        key_dir = self.keygen(name)
         conf = ("[agent]\npath = %s\nparent = %s\ndata_dir = %s\n\n%s\n[patch]\n"
-                "enabled = false\n%s"
-                % (path, endpoint(parent_port), data, self.relay_section(), extra))
+                "%s\n[security]\nkey_dir = %s\n%s"
+                % (path, endpoint(parent_port), data, self.relay_section(), patch, key_dir,
+                   extra))
         cfg = self.write(name + ".ini", conf)
         node = Node(self, name, [AGENT, "-c", cfg] + list(args), data, path)
+        node.role = "agent"
+        node.key_dir = key_dir
         self.nodes.append(node)
         return node
 

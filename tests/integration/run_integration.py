@@ -183,12 +183,23 @@ def scenario_province_late(run, tree):
     check_alive(run, run.nodes)
 
 
+def inject_env(run, tree):
+    """fh-inject's environment: keys registered at the county for the county's whole scope
+    (like a child collector), so what it sends gets past the CURVE handshake and is judged
+    by the pipeline. Made once per run."""
+    if not hasattr(tree, "inject_env"):
+        tree.inject_env = dict(os.environ, **run.client_keys("fh-inject", tree.county,
+                                                             tree.county.path))
+    return tree.inject_env
+
+
 def inject(run, tree, mode):
     """Run fh-inject against the county; return its stdout (checked for exit 0)."""
     argv = [INJECT, endpoint(tree.county.port), mode]
     try:
         r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=INJECT_TIMEOUT_S)
+                           stderr=subprocess.STDOUT, timeout=INJECT_TIMEOUT_S,
+                           env=inject_env(run, tree))
     except subprocess.TimeoutExpired:
         run.check(False, "fh-inject %s finished within %d s" % (mode, INJECT_TIMEOUT_S))
         return ""
@@ -277,7 +288,8 @@ def _quiet_inject(run, tree, mode):
     try:
         r = subprocess.run([INJECT, endpoint(tree.county.port), mode],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=INJECT_TIMEOUT_S)
+                           stderr=subprocess.STDOUT, timeout=INJECT_TIMEOUT_S,
+                           env=inject_env(run, tree))
         ok = r.returncode == 0
         out = r.stdout.decode(errors="replace")
     except subprocess.TimeoutExpired:

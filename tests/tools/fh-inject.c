@@ -32,7 +32,8 @@
  * verdicts: REFUSED x8", "no reply within 2000 ms"), then a line of what the transport
  * saw (the DEALER's monitor events; for the raw modes, what the peer did). Exit status:
  * 0 when the input was sent, 1 when it could not be (no connection), 2 on a usage
- * error. Every wait is bounded by a deadline. */
+ * error. Every wait is bounded by a deadline. With FH_INJECT_KEY_DIR set (a key directory
+ * with parent.pub, registered at the collector) it connects with CURVE, as a child does. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -50,6 +51,7 @@
 
 #include "err.h"
 #include "fenghuo.pb-c.h"
+#include "keys.h"
 #include "log.h"
 #include "path.h"
 #include "report.h"
@@ -247,6 +249,28 @@ static void drain_monitor(struct inject *in)
     }
 }
 
+/* FH_INJECT_KEY_DIR (a key dir of keys.h, with parent.pub): speak CURVE with those keys,
+ * as a registered child would; the collector's links are CURVE unless its [security]
+ * curve is off. */
+static int use_curve(void *sock)
+{
+    const char *dir = getenv("FH_INJECT_KEY_DIR");
+    if (!dir || !*dir)
+        return 0;
+    struct fh_keys k;
+    char why[600], file[1024], server[FH_Z85_KEY_LEN + 1];
+    snprintf(file, sizeof file, "%s/%s", dir, FH_KEY_PARENT_PUBLIC);
+    if (fh_keys_load(dir, &k, why, sizeof why) != 0 || fh_keys_read_public(file, server) != 0) {
+        fprintf(stderr, "fh-inject: FH_INJECT_KEY_DIR %s: no usable keys\n", dir);
+        return FH_ECONFIG;
+    }
+    int rc = zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, k.curve_secret, FH_Z85_KEY_LEN) ||
+             zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, k.curve_public, FH_Z85_KEY_LEN) ||
+             zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server, FH_Z85_KEY_LEN);
+    fh_keys_wipe(&k);
+    return rc ? FH_ELINK : 0;
+}
+
 static int open_dealer(struct inject *in, const char *endpoint)
 {
     int zero = 0, timeout_ms = REPLY_WAIT_MS;
@@ -254,6 +278,8 @@ static int open_dealer(struct inject *in, const char *endpoint)
         return FH_ELINK;
     zmq_setsockopt(in->sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(in->sock, ZMQ_SNDTIMEO, &timeout_ms, sizeof timeout_ms);
+    if (use_curve(in->sock) != 0)
+        return FH_ELINK;
     if (zmq_socket_monitor(in->sock, "inproc://fh-inject-monitor", ZMQ_EVENT_ALL) != 0 ||
         !(in->mon = zmq_socket(in->ctx, ZMQ_PAIR)) ||
         zmq_connect(in->mon, "inproc://fh-inject-monitor") != 0)

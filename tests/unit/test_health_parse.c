@@ -60,6 +60,16 @@ static void test_cpu_pct_is_busy_share_between_two_samples(void **state)
     assert_float_equal(fh_health_cpu_pct(&a, &b), 40.0, 1e-9);
 }
 
+/* Found by tests/fuzz (health_parse): 100 * busy / total rounded to just over 100. */
+static void test_cpu_pct_never_exceeds_100_with_huge_counters(void **state)
+{
+    (void)state;
+    struct fh_health_cpu prev = {.busy = 7, .total = 100},
+                         cur = {.busy = 16251844674416790605u, .total = 16251844674416790610u};
+    assert_true(fh_health_cpu_pct(&prev, &cur) <= 100.0);
+    assert_true(fh_health_cpu_pct(NULL, &cur) <= 100.0);
+}
+
 static void test_cpu_pct_first_sample_or_reset_is_since_boot(void **state)
 {
     struct fh_health_cpu zero = {0}, a, b;
@@ -323,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_stat_counts_cpus_and_leaves_out_guest_ticks),
         cmocka_unit_test(test_cpu_pct_is_busy_share_between_two_samples),
         cmocka_unit_test(test_cpu_pct_first_sample_or_reset_is_since_boot),
+        cmocka_unit_test(test_cpu_pct_never_exceeds_100_with_huge_counters),
         cmocka_unit_test(test_stat_without_aggregate_line_is_malformed),
         cmocka_unit_test(test_stat_overflowing_ticks_are_malformed),
         cmocka_unit_test(test_loadavg_reads_three_loads_and_task_total),

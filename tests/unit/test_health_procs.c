@@ -58,6 +58,20 @@ static void test_listeners_stop_at_the_bound(void **state)
     assert_int_equal(fh_health_parse_listeners("header only", false, l, 1, &n), 0);
 }
 
+/* Found by tests/fuzz (health_procs): sscanf's %x took "-277" as 4294966665. */
+static void test_listeners_refuse_a_signed_port(void **state)
+{
+    (void)state;
+    struct fh_health_listener l[4];
+    size_t n = 0;
+    int bad = fh_health_parse_listeners(
+        "header\n   0: 0100007F:-277 00000000:0000 0A 0\n"
+        "   1: 0100007F:FFFF 00000000:0000 0A 0\n", false, l, 4, &n);
+    assert_int_equal(bad, 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(l[0].port, 65535);
+}
+
 static void test_pid_stat_reads_a_name_with_spaces_and_parens(void **state)
 {
     (void)state;
@@ -106,6 +120,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_listeners_are_the_listen_sockets_once),
         cmocka_unit_test(test_listeners_stop_at_the_bound),
+        cmocka_unit_test(test_listeners_refuse_a_signed_port),
         cmocka_unit_test(test_pid_stat_reads_a_name_with_spaces_and_parens),
         cmocka_unit_test(test_top_processes_of_this_host_are_sorted),
     };

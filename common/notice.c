@@ -1,0 +1,280 @@
+/* notice.c - warning checks, issuing authority as data, and the notices database. */
+#include "notice.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advisory.h"
+#include "err.h"
+#include "store.h"
+#include "taxonomy.h"
+
+/* Who may issue each level: the issuer's path must be at `lowest` level or above
+ * (nation < province < city < county), and for red be the top of its deployment.
+ * Plans 001 §3.2 (预警发布) and 004 §3.3: 红色预警由教育部/省网络安全应急办发布;
+ * 橙色 by the provincial office; 设区市、县(市、区) 发布本地区黄色及以下预警. */
+static const struct {
+    Fh__WarningLevel level;
+    const char *name;
+    enum fh_path_level lowest;
+    bool top_only;
+    const char *refusal;
+} authority[] = {
+    {FH__WARNING_LEVEL__WARNING_LEVEL_BLUE, "blue", FH_LEVEL_COUNTY, false,
+     "blue warnings are issued by a county, city or province office for its own region"},
+    {FH__WARNING_LEVEL__WARNING_LEVEL_YELLOW, "yellow", FH_LEVEL_COUNTY, false,
+     "yellow warnings are issued by a county, city or province office for its own region"},
+    {FH__WARNING_LEVEL__WARNING_LEVEL_ORANGE, "orange", FH_LEVEL_PROVINCE, false,
+     "orange warnings are issued only by a province office (or the nation's)"},
+    {FH__WARNING_LEVEL__WARNING_LEVEL_RED, "red", FH_LEVEL_PROVINCE, true,
+     "red warnings are issued only by the top tier of a deployment (the ministry's or "
+     "the province's cyber office)"},
+};
+#define NLEVELS (sizeof authority / sizeof authority[0])
+
+Fh__WarningLevel fh_warning_level_from_name(const char *name)
+{
+    for (size_t i = 0; name && i < NLEVELS; i++)
+        if (strcmp(name, authority[i].name) == 0)
+            return authority[i].level;
+    return FH__WARNING_LEVEL__WARNING_LEVEL_UNSPECIFIED;
+}
+
+const char *fh_warning_level_name(Fh__WarningLevel level)
+{
+    for (size_t i = 0; i < NLEVELS; i++)
+        if (authority[i].level == level)
+            return authority[i].name;
+    return "unspecified";
+}
+
+const char *fh_warning_authority(Fh__WarningLevel level, const char *issuer, bool top,
+                                 const char *scope)
+{
+    struct fh_path p;
+    if (fh_path_parse(issuer, &p, NULL, 0) != 0)
+        return "the issuer's path is not valid";
+    if (!scope || !fh_path_within(issuer, scope))
+        return "a warning's scope must be the issuer's own region or a part of it";
+    for (size_t i = 0; i < NLEVELS; i++) {
+        if (authority[i].level != level)
+            continue;
+        if (p.level[p.nseg - 1] > authority[i].lowest || (authority[i].top_only && !top))
+            return authority[i].refusal;
+        return NULL;
+    }
+    return "unknown warning level";
+}
+
+static bool bounded(const char *s, size_t max)
+{
+    return s && strnlen(s, max + 1) <= max;
+}
+
+static int check_warning(const Fh__Envelope *env, const Fh__Warning *w, char *why,
+                         size_t why_len)
+{
+    size_t ilen = strlen(env->origin);
+    const char *bad = NULL;
+    if (!w->issuer || strcmp(w->issuer, env->origin) != 0)
+        bad = "its issuer is not the report's origin";
+    else if (!bounded(w->id, FH_WARNING_ID_MAX) || strncmp(w->id, env->origin, ilen) != 0 ||
+             w->id[ilen] != '#')
+        bad = "its id is not <issuer>#<seq>";
+    else if (w->action < FH__WARNING_ACTION__WARNING_ACTION_ISSUE ||
+             w->action > FH__WARNING_ACTION__WARNING_ACTION_LIFT)
+        bad = "unknown action";
+    else if (!fh_class_valid(w->class_code))
+        bad = "its class is not a GB/Z 20986 code";
+    else if (!bounded(w->watch, FH_WARNING_MAX_TEXT) ||
+             !bounded(w->measures, FH_WARNING_MAX_TEXT) ||
+             !bounded(w->issued_by, FH_WARNING_MAX_TEXT))
+        bad = "a text field is over its bound";
+    else
+        bad = fh_warning_authority(w->level, env->origin, true, w->scope);
+    if (bad)
+        snprintf(why, why_len, "warning %s: %s", bounded(w->id, 80) ? w->id : "?", bad);
+    return bad ? FH_EINVAL : 0;
+}
+
+int fh_notice_check(const Fh__Envelope *env, const ProtobufCMessage *body,
+                    const char **scope, char *why, size_t why_len)
+{
+    if (env->kind == FH__KIND__KIND_WARNING) {
+        const Fh__Warning *w = (const Fh__Warning *)body;
+        *scope = w->scope;
+        return check_warning(env, w, why, why_len);
+    }
+    if (env->kind == FH__KIND__KIND_ADVISORY) {
+        const Fh__Advisory *a = (const Fh__Advisory *)body;
+        *scope = a->scope;
+        if (fh_advisory_validate(a, why, why_len) != 0)
+            return FH_EINVAL;
+        if (a->issuer && strcmp(a->issuer, env->origin) == 0 && a->scope &&
+            fh_path_within(env->origin, a->scope))
+            return 0;
+        snprintf(why, why_len, "advisory %s: not its issuer's, or outside the issuer's region",
+                 bounded(a->id, 80) ? a->id : "?");
+        return FH_EINVAL;
+    }
+    snprintf(why, why_len, "not a warning or an advisory");
+    return FH_EINVAL;
+}
+
+static int put_packed(struct fh_txn *t, const char *kb, size_t klen,
+                      const ProtobufCMessage *m)
+{
+    size_t len = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        return FH_ENOMEM;
+    protobuf_c_message_pack(m, buf);
+    int err = fh_kv_put(t, kb, klen, buf, len);
+    free(buf);
+    return err;
+}
+
+int fh_notice_record(struct fh_txn *t, const Fh__Envelope *env, const ProtobufCMessage *body)
+{
+    char kb[2 * FH_WARNING_ID_MAX + 16];
+    const void *val;
+    size_t vlen;
+    if (env->kind == FH__KIND__KIND_WARNING) {
+        const Fh__Warning *w = (const Fh__Warning *)body;
+        const char *parts[] = {w->id};
+        size_t klen = fh_kv_key(kb, sizeof kb, 'w', parts, 1);
+        if (!klen)
+            return FH_EINVAL;
+        if (fh_kv_get(t, kb, klen, &val, &vlen) == 0) {
+            Fh__Warning *old = fh__warning__unpack(NULL, vlen, val);
+            bool newer = !old || old->revision <= w->revision;
+            fh__warning__free_unpacked(old, NULL);
+            if (!newer)
+                return 0;   /* an older revision arriving late */
+        }
+        return put_packed(t, kb, klen, body);
+    }
+    if (env->kind == FH__KIND__KIND_ADVISORY) {
+        const Fh__Advisory *a = (const Fh__Advisory *)body;
+        const char *parts[] = {a->id};
+        size_t klen = fh_kv_key(kb, sizeof kb, 'v', parts, 1);
+        return klen ? put_packed(t, kb, klen, body) : FH_EINVAL;
+    }
+    if (env->kind == FH__KIND__KIND_ADVISORY_ANSWER) {
+        const Fh__AdvisoryAnswer *a = (const Fh__AdvisoryAnswer *)body;
+        const char *parts[] = {a->advisory_id, env->origin};
+        size_t klen = fh_kv_key(kb, sizeof kb, 'r', parts, 2);
+        if (!klen)
+            return FH_EINVAL;
+        if (fh_kv_get(t, kb, klen, &val, &vlen) == 0) {
+            Fh__AdvisoryAnswer *old = fh__advisory_answer__unpack(NULL, vlen, val);
+            bool newer = !old || old->checked_us <= a->checked_us;
+            fh__advisory_answer__free_unpacked(old, NULL);
+            if (!newer)
+                return 0;
+        }
+        return put_packed(t, kb, klen, body);
+    }
+    if (env->kind == FH__KIND__KIND_WARNING_ACK) {
+        const Fh__WarningAck *a = (const Fh__WarningAck *)body;
+        const char *who = a->host && a->host[0] ? a->host : env->origin;
+        const char *parts[] = {a->warning_id, who, a->person ? "person" : "agent"};
+        size_t klen = fh_kv_key(kb, sizeof kb, 'a', parts, 3);
+        return klen ? put_packed(t, kb, klen, body) : FH_EINVAL;
+    }
+    return 0;
+}
+
+Fh__Warning *fh_notice_warning(struct fh_store *st, const char *id)
+{
+    char kb[FH_WARNING_ID_MAX + 8];
+    const char *parts[] = {id};
+    size_t klen = fh_kv_key(kb, sizeof kb, 'w', parts, 1);
+    struct fh_txn *t;
+    if (!klen || fh_txn_begin(st, false, &t) != 0)
+        return NULL;
+    const void *val;
+    size_t vlen;
+    Fh__Warning *w = NULL;
+    if (fh_kv_get(t, kb, klen, &val, &vlen) == 0)
+        w = fh__warning__unpack(NULL, vlen, val);
+    fh_txn_abort(t);
+    return w;
+}
+
+struct typed {
+    const ProtobufCMessageDescriptor *desc;
+    fh_warning_fn wfn;
+    fh_ack_fn afn;
+    fh_advisory_fn vfn;
+    fh_answer_fn rfn;
+    void *arg;
+};
+
+static int call(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct typed *t = arg;
+    ProtobufCMessage *m = protobuf_c_message_unpack(t->desc, NULL, vlen, val);
+    if (!m)
+        return 0;   /* a damaged record: skipped */
+    int err = t->wfn   ? t->wfn(t->arg, (const Fh__Warning *)m)
+              : t->afn ? t->afn(t->arg, (const Fh__WarningAck *)m)
+              : t->vfn ? t->vfn(t->arg, (const Fh__Advisory *)m)
+                       : t->rfn(t->arg, (const Fh__AdvisoryAnswer *)m);
+    protobuf_c_message_free_unpacked(m, NULL);
+    return err;
+}
+
+int fh_notice_each_warning(struct fh_store *st, fh_warning_fn fn, void *arg)
+{
+    struct typed t = {.desc = &fh__warning__descriptor, .wfn = fn, .arg = arg};
+    return fh_kv_each(st, NULL, "w", 2, call, &t);
+}
+
+int fh_notice_each_ack(struct fh_store *st, const char *id, fh_ack_fn fn, void *arg)
+{
+    char kb[FH_WARNING_ID_MAX + 8];
+    const char *parts[] = {id};
+    size_t klen = fh_kv_key(kb, sizeof kb, 'a', parts, 1);
+    if (!klen || klen + 1 > sizeof kb)
+        return FH_EINVAL;
+    kb[klen++] = '\0';   /* the id whole, not a prefix of a longer one */
+    struct typed t = {.desc = &fh__warning_ack__descriptor, .afn = fn, .arg = arg};
+    return fh_kv_each(st, NULL, kb, klen, call, &t);
+}
+
+int fh_notice_each_advisory(struct fh_store *st, fh_advisory_fn fn, void *arg)
+{
+    struct typed t = {.desc = &fh__advisory__descriptor, .vfn = fn, .arg = arg};
+    return fh_kv_each(st, NULL, "v", 2, call, &t);
+}
+
+Fh__Advisory *fh_notice_advisory(struct fh_store *st, const char *id)
+{
+    char kb[FH_WARNING_ID_MAX + 8];
+    const char *parts[] = {id};
+    size_t klen = fh_kv_key(kb, sizeof kb, 'v', parts, 1);
+    struct fh_txn *t;
+    if (!klen || fh_txn_begin(st, false, &t) != 0)
+        return NULL;
+    const void *val;
+    size_t vlen;
+    Fh__Advisory *a = NULL;
+    if (fh_kv_get(t, kb, klen, &val, &vlen) == 0)
+        a = fh__advisory__unpack(NULL, vlen, val);
+    fh_txn_abort(t);
+    return a;
+}
+
+int fh_notice_each_answer(struct fh_store *st, const char *id, fh_answer_fn fn, void *arg)
+{
+    char kb[FH_WARNING_ID_MAX + 8];
+    const char *parts[] = {id};
+    size_t klen = fh_kv_key(kb, sizeof kb, 'r', parts, 1);
+    if (!klen || klen + 1 > sizeof kb)
+        return FH_EINVAL;
+    kb[klen++] = '\0';
+    struct typed t = {.desc = &fh__advisory_answer__descriptor, .rfn = fn, .arg = arg};
+    return fh_kv_each(st, NULL, kb, klen, call, &t);
+}
