@@ -32,6 +32,7 @@ struct fh_control {
     struct fh_control_opts o;
     char self[FH_PATH_MAX];
     char dir[DIR_MAX];
+    char why[256];           /* a refusal's text, until the answer is written */
     uv_timer_t timer;
 };
 
@@ -144,7 +145,10 @@ static const char *do_warning(struct fh_control *c, struct fh_txn *t, json_t *re
     w.id = id;
     w.issuer = c->self;
     w.issued_us = fh_now_us();
-    why = fh_warning_authority(w.level, c->self, c->o.top, w.scope);
+    const struct fh_grade_profile *prof = c->o.incidents ? fh_incidents_profile(c->o.incidents)
+                                                         : NULL;
+    why = fh_warning_authority(prof, w.level, c->self, c->o.top, w.scope, c->why,
+                               sizeof c->why) ? c->why : NULL;
     int err = why ? 0 : commit_own(c, t, FH__KIND__KIND_WARNING, &w.base, seq, w.scope);
     if (!why && err)
         why = fh_strerror(err);

@@ -92,6 +92,11 @@ int fh_incidents_new(const struct fh_incidents_opts *o, struct fh_incidents **ou
     return 0;
 }
 
+const struct fh_grade_profile *fh_incidents_profile(const struct fh_incidents *in)
+{
+    return in->prof;
+}
+
 void fh_incidents_free(struct fh_incidents *in)
 {
     if (!in)

@@ -47,6 +47,9 @@ struct fh_incidents_opts {
 int fh_incidents_new(const struct fh_incidents_opts *o, struct fh_incidents **out,
                      char *why, size_t why_len);
 void fh_incidents_free(struct fh_incidents *in);
+/* The grading profile this collector uses (owned by in). */
+struct fh_grade_profile;
+const struct fh_grade_profile *fh_incidents_profile(const struct fh_incidents *in);
 
 /* A report just stored in t: a DETECTION (sender == its origin: the agent itself) or an
  * INCIDENT from the child sender. Other kinds and relayed detections are ignored.

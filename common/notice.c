@@ -1,70 +1,86 @@
 /* notice.c - warning checks, issuing authority as data, and the notices database. */
 #include "notice.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "advisory.h"
 #include "err.h"
+#include "grading.h"
+#include "log.h"
 #include "store.h"
 #include "taxonomy.h"
 
-/* Who may issue each level: the issuer's path must be at `lowest` level or above
- * (nation < province < city < county), and for red be the top of its deployment.
- * Plans 001 §3.2 (预警发布) and 004 §3.3: 红色预警由教育部/省网络安全应急办发布;
- * 橙色 by the provincial office; 设区市、县(市、区) 发布本地区黄色及以下预警. */
-static const struct {
-    Fh__WarningLevel level;
-    const char *name;
-    enum fh_path_level lowest;
-    bool top_only;
-    const char *refusal;
-} authority[] = {
-    {FH__WARNING_LEVEL__WARNING_LEVEL_BLUE, "blue", FH_LEVEL_COUNTY, false,
-     "blue warnings are issued by a county, city or province office for its own region"},
-    {FH__WARNING_LEVEL__WARNING_LEVEL_YELLOW, "yellow", FH_LEVEL_COUNTY, false,
-     "yellow warnings are issued by a county, city or province office for its own region"},
-    {FH__WARNING_LEVEL__WARNING_LEVEL_ORANGE, "orange", FH_LEVEL_PROVINCE, false,
-     "orange warnings are issued only by a province office (or the nation's)"},
-    {FH__WARNING_LEVEL__WARNING_LEVEL_RED, "red", FH_LEVEL_PROVINCE, true,
-     "red warnings are issued only by the top tier of a deployment (the ministry's or "
-     "the province's cyber office)"},
-};
-#define NLEVELS (sizeof authority / sizeof authority[0])
+/* Who may issue each level is data: the [warning] section of the grading profile
+ * (common/rules/, plans 001 §3.3 and 004 §3.3): the lowest tier allowed per level.
+ * On top of it, fenghuo's rule for red: only the top tier of a deployment issues it. A
+ * receiver checks against its own profile, or the national one (agents have none). */
+static const char *const level_names[] = {"unspecified", "blue", "yellow", "orange", "red"};
+#define NLEVELS (sizeof level_names / sizeof level_names[0])
+
+static struct fh_grade_profile *national;
+static pthread_once_t national_once = PTHREAD_ONCE_INIT;
+
+static void load_national(void)
+{
+    char why[FH_GRADE_WHY_MAX];
+    if (fh_grade_profile_load("national", &national, why, sizeof why) != 0)
+        fh_log(FH_LOG_ERROR, "the embedded national profile does not load: %s", why);
+}
 
 Fh__WarningLevel fh_warning_level_from_name(const char *name)
 {
-    for (size_t i = 0; name && i < NLEVELS; i++)
-        if (strcmp(name, authority[i].name) == 0)
-            return authority[i].level;
+    for (size_t i = 1; name && i < NLEVELS; i++)
+        if (strcmp(name, level_names[i]) == 0)
+            return (Fh__WarningLevel)i;
     return FH__WARNING_LEVEL__WARNING_LEVEL_UNSPECIFIED;
 }
 
 const char *fh_warning_level_name(Fh__WarningLevel level)
 {
-    for (size_t i = 0; i < NLEVELS; i++)
-        if (authority[i].level == level)
-            return authority[i].name;
-    return "unspecified";
+    return (unsigned)level < NLEVELS ? level_names[level] : level_names[0];
 }
 
-const char *fh_warning_authority(Fh__WarningLevel level, const char *issuer, bool top,
-                                 const char *scope)
+int fh_warning_authority(const struct fh_grade_profile *p, Fh__WarningLevel level,
+                         const char *issuer, bool top, const char *scope, char *why,
+                         size_t why_len)
 {
-    struct fh_path p;
-    if (fh_path_parse(issuer, &p, NULL, 0) != 0)
-        return "the issuer's path is not valid";
-    if (!scope || !fh_path_within(issuer, scope))
-        return "a warning's scope must be the issuer's own region or a part of it";
-    for (size_t i = 0; i < NLEVELS; i++) {
-        if (authority[i].level != level)
-            continue;
-        if (p.level[p.nseg - 1] > authority[i].lowest || (authority[i].top_only && !top))
-            return authority[i].refusal;
-        return NULL;
+    static const char *const tiers[] = {"nation", "province", "city", "county", "unit", "host"};
+    struct fh_path path;
+    if (!p) {
+        pthread_once(&national_once, load_national);
+        p = national;
     }
-    return "unknown warning level";
+    if (fh_path_parse(issuer, &path, NULL, 0) != 0) {
+        snprintf(why, why_len, "the issuer's path is not valid");
+        return FH_EINVAL;
+    }
+    if (!scope || !fh_path_within(issuer, scope)) {
+        snprintf(why, why_len, "a warning's scope must be the issuer's own region or a part "
+                 "of it");
+        return FH_EINVAL;
+    }
+    int lowest = p && (unsigned)level < NLEVELS && level
+                     ? fh_grade_warning_authority(p, (enum fh_warning)(5 - level))
+                     : FH_EINVAL;
+    if (lowest < 0) {
+        snprintf(why, why_len, "unknown warning level");
+        return FH_EINVAL;
+    }
+    enum fh_path_level at = path.level[path.nseg - 1];
+    if ((int)at > lowest) {
+        snprintf(why, why_len, "%s warnings are issued by a %s office or above (the %s "
+                 "profile; docs/grading.md)", level_names[level], tiers[lowest],
+                 fh_grade_profile_name(p));
+        return FH_EINVAL;
+    }
+    if (level == FH__WARNING_LEVEL__WARNING_LEVEL_RED && !top) {
+        snprintf(why, why_len, "red warnings are issued only by the top tier of a deployment");
+        return FH_EINVAL;
+    }
+    return 0;
 }
 
 static bool bounded(const char *s, size_t max)
@@ -77,6 +93,7 @@ static int check_warning(const Fh__Envelope *env, const Fh__Warning *w, char *wh
 {
     size_t ilen = strlen(env->origin);
     const char *bad = NULL;
+    char reason[256];
     if (!w->issuer || strcmp(w->issuer, env->origin) != 0)
         bad = "its issuer is not the report's origin";
     else if (!bounded(w->id, FH_WARNING_ID_MAX) || strncmp(w->id, env->origin, ilen) != 0 ||
@@ -91,8 +108,9 @@ static int check_warning(const Fh__Envelope *env, const Fh__Warning *w, char *wh
              !bounded(w->measures, FH_WARNING_MAX_TEXT) ||
              !bounded(w->issued_by, FH_WARNING_MAX_TEXT))
         bad = "a text field is over its bound";
-    else
-        bad = fh_warning_authority(w->level, env->origin, true, w->scope);
+    else if (fh_warning_authority(NULL, w->level, env->origin, true, w->scope, reason,
+                                  sizeof reason) != 0)
+        bad = reason;
     if (bad)
         snprintf(why, why_len, "warning %s: %s", bounded(w->id, 80) ? w->id : "?", bad);
     return bad ? FH_EINVAL : 0;

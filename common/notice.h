@@ -1,10 +1,10 @@
 /* notice.h - warnings (预警) and their receipts: checks, authority, and the state every
  * tier keeps of them.
  *
- * Who may issue which level is data (the table in notice.c, from plans 001 §3 and 004
- * §3.3): red only by the top tier of a deployment at province level or above, orange by
- * a province (or above), yellow and blue by a county or city (or above), each only for
- * its own region. A receiver cannot know whether the issuer was the top of its
+ * Who may issue which level is data: the grading profile's [warning] section (plans 001
+ * §3.3, 004 §3.3; docs/grading.md): red only by the top tier of a deployment at province
+ * level or above, orange by a province, yellow and blue by a county or city, each only
+ * for its own region. A receiver cannot know whether the issuer was the top of its
  * deployment, so it checks the level part; the issuer checks both.
  *
  * State: the state records (store.h fh_kv_*) hold, per warning id, its latest revision
@@ -28,10 +28,13 @@
 Fh__WarningLevel fh_warning_level_from_name(const char *name);
 const char *fh_warning_level_name(Fh__WarningLevel level);
 
-/* May a collector at path issuer (top: it has no parent) issue level for scope?
- * Returns NULL, or why not (a static English sentence). */
-const char *fh_warning_authority(Fh__WarningLevel level, const char *issuer, bool top,
-                                 const char *scope);
+/* May a collector at path issuer (top: it has no parent) issue level for scope under
+ * profile p's [warning] data (NULL: the national profile)? Returns 0, or FH_EINVAL with
+ * why naming the rule. */
+struct fh_grade_profile;
+int fh_warning_authority(const struct fh_grade_profile *p, Fh__WarningLevel level,
+                         const char *issuer, bool top, const char *scope, char *why,
+                         size_t why_len);
 
 /* Check a received WARNING or ADVISORY envelope's body: fields present and bounded,
  * the issuer is the envelope's origin, the scope inside the issuer's region, the level

@@ -365,11 +365,11 @@ static void test_education_report_at_once_for_I_to_III_summary_5_days(void **sta
 
 static void test_warning_authority_per_level_from_the_plans(void **state)
 {
-    assert_int_equal(fh_grade_warning_authority(nat, FH_WARNING_RED), FH_LEVEL_CITY);
-    assert_int_equal(fh_grade_warning_authority(nat, FH_WARNING_ORANGE), FH_LEVEL_COUNTY);
-    assert_int_equal(fh_grade_warning_authority(nat, FH_WARNING_YELLOW), FH_LEVEL_UNIT);
-    assert_int_equal(fh_grade_warning_authority(nat, FH_WARNING_BLUE), FH_LEVEL_UNIT);
-    assert_int_equal(fh_grade_warning_multi_area_authority(nat), FH_LEVEL_CITY);
+    assert_int_equal(fh_grade_warning_authority(nat, FH_WARNING_RED), FH_LEVEL_PROVINCE);
+    assert_int_equal(fh_grade_warning_authority(nat, FH_WARNING_ORANGE), FH_LEVEL_PROVINCE);
+    assert_int_equal(fh_grade_warning_authority(nat, FH_WARNING_YELLOW), FH_LEVEL_COUNTY);
+    assert_int_equal(fh_grade_warning_authority(nat, FH_WARNING_BLUE), FH_LEVEL_COUNTY);
+    assert_int_equal(fh_grade_warning_multi_area_authority(nat), FH_LEVEL_PROVINCE);
     assert_int_equal(fh_grade_warning_authority(edu, FH_WARNING_RED), FH_LEVEL_PROVINCE);
     assert_int_equal(fh_grade_warning_authority(edu, FH_WARNING_ORANGE), FH_LEVEL_PROVINCE);
     assert_int_equal(fh_grade_warning_authority(edu, FH_WARNING_YELLOW), FH_LEVEL_COUNTY);
