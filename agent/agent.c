@@ -18,6 +18,7 @@
 #include <zmq.h>
 
 #include "config.h"
+#include "detect.h"
 #include "down.h"
 #include "enrol.h"
 #include "err.h"
@@ -91,6 +92,7 @@ struct agent {
     uint64_t interval_ms_override;
     uint64_t max_reports;    /* 0: no limit; else the last seq this origin makes */
     struct fh_probe_sink sink;
+    struct fh_repeats *probe_faults;   /* failing probes reported upward (probe_failed) */
     struct fh_keys keys;               /* [security]: this host's, and its parent's key */
     char parent_key[FH_Z85_KEY_LEN + 1];
     uv_timer_t flush;
@@ -244,13 +246,32 @@ static void on_work(uv_work_t *w)
     rp->work_err = rp->probe->collect(rp->state, &rp->wsink);
 }
 
+/* A probe round failed: logged, and reported upward as a fault of this host's watch
+ * (软硬件自身故障, low) once per hour per probe and error, with the repeats counted; the
+ * probe runs again at its next round. */
+static void probe_failed(struct agent *a, struct running_probe *rp, int err)
+{
+    char key[96], summary[160];
+    fh_log(FH_LOG_WARN, "probe %s: %s", rp->probe->name, fh_strerror(err));
+    if (err == FH_EFULL || !a->probe_faults)
+        return;   /* a full store cannot take the report either */
+    snprintf(key, sizeof key, "%s %d", rp->probe->name, err);
+    snprintf(summary, sizeof summary, "probe %s failing: %s", rp->probe->name,
+             fh_strerror(err));
+    const struct fh_detect_fact facts[] = {{"probe", rp->probe->name},
+                                           {"error", fh_strerror(err)}};
+    struct fh_detect d = {.probe = "agent", .class_code = "FF.SHF",
+                          .severity = FH__SEVERITY__SEVERITY_LOW, .key = key,
+                          .summary = summary, .facts = facts, .nfacts = 2};
+    fh_detect_report(&a->sink, a->probe_faults, &d, fh_now_us());
+    fh_repeats_flush(&a->sink, a->probe_faults, fh_now_us());
+}
+
 static void after_work(uv_work_t *w, int status)
 {
     struct running_probe *rp = w->data;
     struct agent *a = rp->agent;
     rp->busy = false;
-    if (status == 0 && rp->work_err)
-        fh_log(FH_LOG_WARN, "probe %s: %s", rp->probe->name, fh_strerror(rp->work_err));
     for (struct deferred *d = rp->queued, *next; d; d = next) {
         next = d->next;
         uint64_t seq;
@@ -266,6 +287,8 @@ static void after_work(uv_work_t *w, int status)
     }
     rp->queued = NULL;
     rp->queued_tail = &rp->queued;
+    if (status == 0 && rp->work_err)
+        probe_failed(a, rp, rp->work_err);
 }
 
 static void on_probe_timer(uv_timer_t *t)
@@ -285,7 +308,7 @@ static void on_probe_timer(uv_timer_t *t)
     }
     int err = rp->probe->collect(rp->state, &rp->agent->sink);
     if (err)
-        fh_log(FH_LOG_WARN, "probe %s: %s", rp->probe->name, fh_strerror(err));
+        probe_failed(rp->agent, rp, err);
 }
 
 static void on_flush(uv_timer_t *t)
@@ -324,6 +347,8 @@ static int load_conf(struct agent *a, const char *file, bool print)
 
 static int start_probes(struct agent *a)
 {
+    if (fh_repeats_new(3600, 64, &a->probe_faults) != 0)
+        a->probe_faults = NULL;
     a->sink = (struct fh_probe_sink){.emit = emit, .agent = a,
                                      .each_advisory = each_advisory_loop,
                                      .self_path = a->conf.path};
@@ -524,6 +549,7 @@ int main(int argc, char **argv)
         uv_loop_close(a.loop);
     fh_log(FH_LOG_INFO, "stopped");
 out:
+    fh_repeats_free(a.probe_faults);
     for (size_t i = 0; i < a.nprobes; i++) {
         if (a.probes[i].state && !a.probes[i].busy)
             a.probes[i].probe->destroy(a.probes[i].state);
