@@ -22,6 +22,7 @@
 #include "log.h"
 #include "notice.h"
 #include "origin.h"
+#include "playbooks.h"
 #include "outbox.h"
 #include "report.h"
 #include "taxonomy.h"
@@ -259,8 +260,15 @@ static const char *do_incident(struct fh_control *c, struct fh_txn *t, json_t *r
         free(report_text);
         return "the summary report is too long";
     }
+    uint32_t done[FH_PLAYBOOK_MAX_STEPS];
+    size_t ndone = 0, i;
+    json_t *d;
+    json_array_foreach(json_object_get(req, "done"), i, d)
+        if (json_is_integer(d) && ndone < FH_PLAYBOOK_MAX_STEPS &&
+            json_integer_value(d) > 0 && json_integer_value(d) <= FH_PLAYBOOK_MAX_STEPS)
+            done[ndone++] = (uint32_t)json_integer_value(d);
     int err = fh_incidents_update(c->o.incidents, t, id, jstr(req, "state"), note,
-                                  report_text, fh_now_us(), why, why_len);
+                                  report_text, done, ndone, fh_now_us(), why, why_len);
     free(report_text);
     if (err)
         return why;

@@ -2,7 +2,7 @@
  *
  *   incident list                        every incident known at this node, newest last
  *   incident show ID                     one, with its rules, units, duty and lateness
- *   incident update ID --state S [--note TEXT]
+ *   incident update ID [--state S] [--note TEXT] [--done N]...   (playbook steps)
  *   incident close ID [--note TEXT] [--summary-report FILE]
  *
  * list/show read the store: at any tier they show the incidents made there and those
@@ -11,11 +11,13 @@
  * incident of grade Ⅲ or above needs the 总结调查报告 (plan 004 附件3) as a JSON file. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
 #include "incidents.h"
 #include "log.h"
+#include "playbooks.h"
 #include "pbjson.h"
 
 static const char *const grade_names[] = {"?", "Ⅰ 特别重大", "Ⅱ 重大", "Ⅲ 较大", "Ⅳ 一般"};
@@ -34,6 +36,19 @@ static json_t *record_json(const Fh__IncidentRecord *r)
                    fh_now_us() > inc->response_ended_us +
                                      (uint64_t)inc->summary_due_days * 86400000000u;
     json_object_set_new(j, "summary_overdue", json_boolean(overdue));
+    const struct fh_playbook *pb = fh_playbook_get(inc->playbook);
+    if (pb) {
+        json_t *steps = json_array();
+        for (size_t i = 0; i < fh_playbook_steps(pb); i++) {
+            bool done = false;
+            for (size_t k = 0; k < inc->n_playbook_done; k++)
+                done |= inc->playbook_done[k] == i + 1;
+            json_array_append_new(steps, json_pack("{s:i, s:s, s:b}", "step", (int)i + 1,
+                                                   "text", pb->steps[i], "done", done));
+        }
+        json_object_set_new(j, "playbook", json_pack("{s:s, s:s, s:o}", "id", pb->id,
+                                                     "title", pb->title, "steps", steps));
+    }
     return j;
 }
 
@@ -109,6 +124,13 @@ static int show(const struct fh_ctl_opts *o, const char *id)
         for (size_t i = 0; i < inc->n_units; i++)
             printf("  unit      %s\n", inc->units[i]);
         printf("  summary   %s\n", inc->summary);
+        json_t *pb = json_object_get(doc, "playbook"), *step;
+        size_t i;
+        if (pb)
+            printf("  playbook  %s (plan 001 附件4)\n", json_string_value(json_object_get(pb, "title")));
+        json_array_foreach(json_object_get(pb, "steps"), i, step)
+            printf("    [%s] %zu. %s\n", json_is_true(json_object_get(step, "done")) ? "x" : " ",
+                   i + 1, json_string_value(json_object_get(step, "text")));
     }
     json_decref(doc);
     fh__incident_record__free_unpacked(r, NULL);
@@ -123,6 +145,17 @@ static int change(const struct fh_ctl_opts *o, const char *sub, int argc, char *
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--state") == 0 && i + 1 < argc && strcmp(sub, "update") == 0) {
             json_object_set_new(req, "state", json_string(argv[++i]));
+        } else if (strcmp(argv[i], "--done") == 0 && i + 1 < argc) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > FH_PLAYBOOK_MAX_STEPS) {
+                fprintf(stderr, "fenghuo-ctl: --done takes a step number of the playbook\n");
+                json_decref(req);
+                return 1;
+            }
+            if (!json_object_get(req, "done"))
+                json_object_set_new(req, "done", json_array());
+            json_array_append_new(json_object_get(req, "done"), json_integer(n));
         } else if (strcmp(argv[i], "--note") == 0 && i + 1 < argc) {
             json_object_set_new(req, "note", json_string(argv[++i]));
         } else if (strcmp(argv[i], "--summary-report") == 0 && i + 1 < argc) {
@@ -175,5 +208,5 @@ static int run(const struct fh_ctl_opts *o, int argc, char **argv)
 
 const struct fh_ctl_cmd fh_ctl_cmd_incident = {
     "incident", run,
-    "事件: list | show ID | update ID --state STATE [--note TEXT] |\n"
+    "事件: list | show ID | update ID [--state STATE] [--note TEXT] [--done STEP] |\n"
     "                  close ID [--note TEXT] [--summary-report FILE]"};

@@ -18,6 +18,7 @@
 #include "origin.h"
 #include "outbox.h"
 #include "path.h"
+#include "playbooks.h"
 #include "report.h"
 
 #define KEY_MAX (3 * FH_PATH_MAX + 64)
@@ -103,6 +104,12 @@ void fh_incidents_free(struct fh_incidents *in)
         return;
     fh_grade_profile_free(in->prof);
     free(in);
+}
+
+static const char *playbook_of(const char *cls)
+{
+    const struct fh_playbook *p = fh_playbook_for_class(cls);
+    return p ? p->id : "";
 }
 
 /* ---- records ---- */
@@ -327,6 +334,7 @@ static int spread(struct fh_incidents *in, struct fh_txn *t, const char *cls, co
         inc.detected_us = detected_us;
         inc.made_by = in->self;
         inc.n_hosts = 0;
+        inc.playbook = (char *)playbook_of(cls);
     }
     for (size_t i = 0; i < u.n; i++)
         units[i] = u.path[i];
@@ -430,6 +438,7 @@ static int on_detection(struct fh_incidents *in, struct fh_txn *t, const Fh__Env
         inc.made_by = in->self;
         inc.drill = d->drill;
         inc.summary = d->summary;
+        inc.playbook = (char *)playbook_of(d->class_code);
         inc.revision = 1;
         inc.updated_us = now;
         grade(in, &inc, FH_SCOPE_UNIT, 1, now, rule, sizeof rule);
@@ -524,8 +533,11 @@ Fh__IncidentRecord *fh_incidents_get(struct fh_store *st, const char *id)
 
 int fh_incidents_update(struct fh_incidents *in, struct fh_txn *t, const char *id,
                         const char *state, const char *note, const char *summary_report,
-                        uint64_t now_us, char *why, size_t why_len)
+                        const uint32_t *done, size_t ndone, uint64_t now_us, char *why,
+                        size_t why_len)
 {
+    uint32_t steps[FH_PLAYBOOK_MAX_STEPS];
+    size_t nsteps = 0;
     Fh__IncidentRecord *old = load(t, id);
     int err = FH_EINVAL;
     if (!old) {
@@ -544,6 +556,8 @@ int fh_incidents_update(struct fh_incidents *in, struct fh_txn *t, const char *i
                  fh_incident_state_name(inc.state), fh_incident_state_name(to));
     } else if (inc.state == FH__INCIDENT_STATE__INCIDENT_STATE_CLOSED) {
         snprintf(why, why_len, "incident %s is closed", id);
+    } else if (ndone && !fh_playbook_get(inc.playbook)) {
+        snprintf(why, why_len, "incident %s has no playbook to tick off", id);
     } else if (to == FH__INCIDENT_STATE__INCIDENT_STATE_CLOSED && inc.grade <= 3 &&
                inc.summary_due_days >= 0 && (!summary_report || !summary_report[0])) {
         snprintf(why, why_len, "closing a grade %s incident needs the summary investigation "
@@ -559,6 +573,19 @@ int fh_incidents_update(struct fh_incidents *in, struct fh_txn *t, const char *i
             inc.note = (char *)note;
         if (summary_report && summary_report[0])
             inc.summary_report = (char *)summary_report;
+        /* steps ticked off: what was, plus what is new, each once, within the playbook */
+        size_t max = fh_playbook_steps(fh_playbook_get(inc.playbook));
+        for (size_t i = 0; i < inc.n_playbook_done && nsteps < FH_PLAYBOOK_MAX_STEPS; i++)
+            steps[nsteps++] = inc.playbook_done[i];
+        for (size_t i = 0; i < ndone; i++) {
+            bool seen = done[i] < 1 || done[i] > max;
+            for (size_t k = 0; k < nsteps && !seen; k++)
+                seen = steps[k] == done[i];
+            if (!seen && nsteps < FH_PLAYBOOK_MAX_STEPS)
+                steps[nsteps++] = done[i];
+        }
+        inc.playbook_done = steps;
+        inc.n_playbook_done = nsteps;
         inc.revision++;
         inc.updated_us = now_us;
         uint64_t made = 0;

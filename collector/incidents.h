@@ -67,12 +67,13 @@ Fh__IncidentRecord *fh_incidents_get(struct fh_store *st, const char *id);  /* f
                                                    fh__incident_record__free_unpacked */
 
 /* A person's update of an incident this collector made (control.h): state (a name of
- * fh_incident_state_from_name, "" to keep), note, and for closing the summary report
- * (JSON text). Refuses (why) going backwards, closing a Ⅲ-or-above incident without a
+ * fh_incident_state_from_name, "" to keep), note, steps of its playbook done (1-based;
+ * playbooks.h), and for closing the summary report (JSON text). Refuses (why) going backwards, closing a Ⅲ-or-above incident without a
  * summary report, and incidents made elsewhere. */
 int fh_incidents_update(struct fh_incidents *in, struct fh_txn *t, const char *id,
                         const char *state, const char *note, const char *summary_report,
-                        uint64_t now_us, char *why, size_t why_len);
+                        const uint32_t *done, size_t ndone, uint64_t now_us, char *why,
+                        size_t why_len);
 
 Fh__IncidentState fh_incident_state_from_name(const char *name);
 const char *fh_incident_state_name(Fh__IncidentState s);

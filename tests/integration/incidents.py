@@ -123,8 +123,15 @@ def on_time():
         if spread:
             iid = spread[0]["incident"]["id"]
             rc, _, err = ctl(county, "incident", "update", iid, "--state", "contained",
-                             "--note", "隔离受感染主机, 关闭 445 端口")
-            run.check(rc == 0, "the county marks it contained (%s)" % err.strip())
+                             "--note", "隔离受感染主机, 关闭 445 端口", "--done", "1", "--done", "4")
+            run.check(rc == 0, "the county marks it contained, playbook steps 1 and 4 done (%s)"
+                      % err.strip())
+            rc, out, _ = ctl(county, "--json", "incident", "show", iid)
+            pb = json.loads(out).get("playbook", {}) if rc == 0 else {}
+            run.check(pb.get("id") == "virus_outbreak" and
+                      [s["done"] for s in pb["steps"]] == [True, False, False, True, False],
+                      "the virus outbreak playbook (001 附件4) is attached, steps 1 and 4 "
+                      "ticked off")
             rc, _, err = ctl(county, "incident", "update", iid, "--state", "reported")
             run.check(rc == 2, "an incident does not go back (%s)" % err.strip())
             rc, _, err = ctl(county, "incident", "close", iid)
