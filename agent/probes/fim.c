@@ -62,6 +62,7 @@
 #define FIM_REPEATS_MAX 4096
 #define FIM_TAKE_BATCH 256           /* dirty paths taken at a time */
 #define FIM_ROOTS_META_MAX 256       /* the roots' identity kept in meta */
+#define FIM_RELEASE_AFTER 1024       /* entries looked at before memory is given back */
 
 struct fim_conf {
     bool enabled;
@@ -93,6 +94,7 @@ struct fim_state {
     bool baseline_done;
     char roots_id[FIM_ROOTS_META_MAX];
     uint64_t next_rescan_ms;
+    uint64_t looked_at_release;      /* counts.looked when memory was last given back */
     /* the round */
     struct fh_probe_sink *sink;
     uint64_t now_us;
@@ -358,8 +360,9 @@ static void report_over(struct fim_state *st)
     put_report(st, &d);
 }
 
-/* A full walk touched every page of the baseline and left the heap fragmented by its
- * listings: give both back (the pages stay in the page cache; glibc's trim). */
+/* A full walk (or the re-listing of many directories) touched every page of the
+ * baseline and left the heap fragmented by its listings: once the work is done, give
+ * both back (the pages stay in the page cache; glibc's trim). */
 static void release_memory(struct fim_state *st)
 {
     fim_db_release_pages(st->db);
@@ -411,8 +414,11 @@ static int fim_collect(void *state, struct fh_probe_sink *sink)
         return st->err;
     }
     err = fim_db_commit(st->db);
-    if (!err && step == 1)
+    if (!err && !st->scan.full_active && st->scan.njobs == 0 &&
+        st->scan.counts.looked - st->looked_at_release >= FIM_RELEASE_AFTER) {
+        st->looked_at_release = st->scan.counts.looked;
         release_memory(st);
+    }
     return err ? err : st->err;
 }
 

@@ -110,6 +110,7 @@ struct fim_scan_hooks {
 
 struct fim_scan_counts {
     uint64_t entries;         /* files and directories looked at, this walk */
+    uint64_t looked;          /* the same, in all */
     uint64_t hashed;          /* files read and hashed, in all */
     uint64_t unreadable;      /* files or directories that could not be read, in all */
     uint64_t over_max_files;  /* new entries not recorded: the baseline was full */

@@ -25,6 +25,8 @@
 #define FIM_DB_VERSION "1"
 #define FIM_DB_MAXREADERS 16
 #define META_VALUE_MAX 256
+#define MAPS_LINES_MAX 8192        /* lines of /proc/self/maps looked at */
+#define MAPS_LINE_MAX 1024
 
 struct fim_db {
     MDB_env *env;
@@ -280,12 +282,30 @@ uint64_t fim_db_count_files(struct fim_db *db)
     return n;
 }
 
+/* LMDB does not tell where it mapped the file (me_mapaddr is only set with
+ * MDB_FIXEDMAP): take a pointer into the map from a read and find its mapping in
+ * /proc/self/maps (at most MAPS_LINES_MAX lines). */
 void fim_db_release_pages(struct fim_db *db)
 {
-    MDB_envinfo info;
-    if (db->txn || mdb_env_info(db->env, &info) != 0 || !info.me_mapaddr)
+    MDB_txn *txn;
+    MDB_val k = {7, "version"}, v;
+    uintptr_t p = 0;
+    char line[MAPS_LINE_MAX];
+    if (db->txn || mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn) != 0)
         return;
-    madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED);
+    if (mdb_get(txn, db->meta, &k, &v) == 0)
+        p = (uintptr_t)v.mv_data;
+    mdb_txn_abort(txn);
+    FILE *f = p ? fopen("/proc/self/maps", "re") : NULL;
+    for (int n = 0; f && n < MAPS_LINES_MAX && fgets(line, sizeof line, f); n++) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= p && p < hi) {
+            madvise((void *)lo, hi - lo, MADV_DONTNEED);
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
 }
 
 int fim_db_children(struct fim_db *db, const char *dir, fim_db_each_fn fn, void *arg)

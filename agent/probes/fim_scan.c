@@ -301,6 +301,7 @@ static int check_entry(struct fim_scan *s, const char *path, enum dir_mode mode)
     bool had = fim_db_get(s->db, path, &old) == 0;
     int err = 0;
     s->counts.entries++;
+    s->counts.looked++;
     switch (read_entry(s, path, had ? &old : NULL, &cur, &body_len)) {
     case R_GONE:
         return had ? removed(s, path, &old) : 0;
