@@ -31,6 +31,7 @@
 #include "probe.h"
 #include "report.h"
 #include "runloop.h"
+#include "sig.h"
 #include "store.h"
 #include "uplink.h"
 
@@ -267,24 +268,45 @@ static void probe_failed(struct agent *a, struct running_probe *rp, int err)
     fh_repeats_flush(&a->sink, a->probe_faults, fh_now_us());
 }
 
+/* Commit what a worker round emitted as one group: one signature for the round
+ * (origin.h fh_origin_emit_group), FH_SIGN_GROUP_MAX reports at a time. Frees the list. */
+static void commit_round(struct agent *a, struct deferred *d, bool ok)
+{
+    int kinds[FH_SIGN_GROUP_MAX];
+    const uint8_t *bodies[FH_SIGN_GROUP_MAX];
+    size_t lens[FH_SIGN_GROUP_MAX], n;
+    uint64_t seqs[FH_SIGN_GROUP_MAX];
+    while (d) {
+        struct deferred *first = d;
+        for (n = 0; d && n < FH_SIGN_GROUP_MAX; d = d->next) {
+            if (!ok || past_max(a, d->kind))
+                continue;
+            kinds[n] = d->kind;
+            bodies[n] = d->body;
+            lens[n++] = d->len;
+        }
+        int err = n ? fh_origin_emit_group(a->st, a->conf.path, n, kinds, bodies, lens, seqs)
+                    : 0;
+        if (err)
+            fh_log(FH_LOG_ERROR, "cannot keep %zu reports of a probe round: %s", n,
+                   fh_strerror(err));
+        for (size_t i = 0; !err && i < n; i++)
+            emitted(a, kinds[i], seqs[i]);
+        while (first != d) {
+            struct deferred *next = first->next;
+            free(first->body);
+            free(first);
+            first = next;
+        }
+    }
+}
+
 static void after_work(uv_work_t *w, int status)
 {
     struct running_probe *rp = w->data;
     struct agent *a = rp->agent;
     rp->busy = false;
-    for (struct deferred *d = rp->queued, *next; d; d = next) {
-        next = d->next;
-        uint64_t seq;
-        int err = 0;
-        if (status == 0 && !past_max(a, d->kind) &&
-            !(err = fh_origin_emit_bytes(a->st, a->conf.path, d->kind, d->body, d->len, &seq)))
-            emitted(a, d->kind, seq);
-        else if (err)
-            fh_log(FH_LOG_ERROR, "cannot keep a %s report: %s", fh_kind_name(d->kind),
-                   fh_strerror(err));
-        free(d->body);
-        free(d);
-    }
+    commit_round(a, rp->queued, status == 0);
     rp->queued = NULL;
     rp->queued_tail = &rp->queued;
     if (status == 0 && rp->work_err)
@@ -392,6 +414,10 @@ static int run(struct agent *a)
         return err;
     fh_store_load_counters(a->st, a->ctr);
     fh_store_set_map_max(a->st, (size_t)a->nc.map_max_mb);
+    /* signatures follow CURVE: every report signed as it is committed (sig.h) */
+    if (a->nc.curve && (err = fh_sig_start(a->st, a->nc.key_dir, a->conf.path,
+                                           FH__ROLE__ROLE_AGENT, a->ctr)))
+        return err;
     char started[32];
     snprintf(started, sizeof started, "%llu", (unsigned long long)fh_now_us());
     if ((err = fh_store_meta_set(a->st, "path", a->conf.path)) ||
@@ -542,6 +568,7 @@ int main(int argc, char **argv)
     }
     if (busy)
         fh_log(FH_LOG_WARN, "a probe is still running: stopping without its result");
+    fh_sig_teardown();
     fh_store_close(a.st);
     a.st = NULL;
     zmq_ctx_term(a.zctx);

@@ -25,6 +25,9 @@
 #include "log.h"
 #include "nodeconf.h"
 #include "pipeline.h"
+#include "sig.h"
+#include "relay_policy.h"
+#include "rollup.h"
 #include "runloop.h"
 #include "store.h"
 #include "uplink.h"
@@ -80,6 +83,9 @@ static const struct fh_config_key incident_keys[] = {
 struct collector {
     struct conf conf;
     struct incconf ic;
+    struct fh_relay_conf rc;           /* [relay_policy], [rollup] (relay_policy.h) */
+    struct fh_relay_policy policy;
+    uv_timer_t rollup;                 /* with a parent: every [rollup] period_s */
     struct fh_incidents *incidents;
     struct fh_nodeconf nc;
     uv_loop_t *loop;
@@ -126,8 +132,11 @@ static int on_down(void *arg, const uint8_t *const *parts, const size_t *lens, s
                    uint64_t down_next)
 {
     struct collector *c = arg;
-    return fh_down_receive(c->st, c->conf.scope, true, parts, lens, n, down_next, NULL, NULL,
-                           &c->ctr[FH_CTR_REFUSED_MALFORMED]);
+    int err = fh_down_receive(c->st, c->conf.scope, true, parts, lens, n, down_next, NULL,
+                              NULL, &c->ctr[FH_CTR_REFUSED_MALFORMED]);
+    if (!err && n)
+        fh_pipeline_push_down(c->pipe, c->children);   /* on to the children at once */
+    return err;
 }
 
 /* fenghuo-ctl had this collector issue something: send it up now. */
@@ -135,6 +144,22 @@ static void on_control(void *arg)
 {
     struct collector *c = arg;
     if (c->up)
+        fh_uplink_kick(c->up);
+    fh_pipeline_push_down(c->pipe, c->children);
+}
+
+/* Every [rollup] period_s: what this collector keeps, counted per unit, sent up. */
+static void on_rollup(uv_timer_t *t)
+{
+    static struct fh_log_limit lim;
+    struct collector *c = t->data;
+    uint64_t made = 0;
+    int err = fh_rollup_emit(c->st, c->conf.scope, &c->policy,
+                             (uint32_t)c->rc.rollup_period_s, fh_now_us(), &made);
+    if (err)
+        fh_log_limited(&lim, 60, FH_LOG_ERROR, "rollup not made (the next period sends "
+                       "it all): %s", fh_strerror(err));
+    else if (made)
         fh_uplink_kick(c->up);
 }
 
@@ -164,13 +189,15 @@ static void usage(FILE *f)
 static int load_conf(struct collector *c, const char *file)
 {
     struct fh_config_table tables[] = {{keys, sizeof keys / sizeof keys[0], &c->conf},
-                                       fh_nodeconf_table(&c->nc), INCIDENT_TABLE(&c->ic)};
+                                       fh_nodeconf_table(&c->nc), INCIDENT_TABLE(&c->ic),
+                                       fh_relay_conf_table(&c->rc)};
     char err[512];
-    if (fh_config_load(file, tables, 3, err, sizeof err) != 0 ||
+    if (fh_config_load(file, tables, 4, err, sizeof err) != 0 ||
         fh_nodeconf_apply(&c->nc, file, c->conf.scope, err, sizeof err) != 0) {
         fprintf(stderr, "fenghuo-collector: %s\n", err);
         return FH_ECONFIG;
     }
+    fh_relay_policy_make(&c->rc, &c->policy);
     if (c->conf.enrol_listen[0] && !c->nc.curve) {
         fprintf(stderr, "fenghuo-collector: %s: collector.enrol_listen needs security.curve "
                 "on\n", file);
@@ -227,6 +254,10 @@ static int run(struct collector *c)
         (err = fh_store_meta_set(c->st, "started_us", started)))
         return err;
     fh_store_set_map_max(c->st, (size_t)c->nc.map_max_mb);
+    /* signatures follow CURVE: own reports signed, children's checked (sig.h) */
+    if (c->nc.curve && (err = fh_sig_start(c->st, c->nc.key_dir, c->conf.scope,
+                                           FH__ROLE__ROLE_COLLECTOR, c->ctr)))
+        return err;
     struct fh_pipeline_opts po = {.scope = c->conf.scope, .relay = c->conf.parent[0] != 0,
                                   .st = c->st, .counters = c->ctr,
                                   .outbox_max_bytes = (uint64_t)c->nc.outbox_max_mb << 20,
@@ -234,13 +265,15 @@ static int run(struct collector *c)
     struct fh_incidents_opts io = {.self = c->conf.scope, .top = !c->conf.parent[0],
                                    .profile = c->ic.profile,
                                    .window_s = (uint32_t)c->ic.window_h * 3600,
-                                   .grace_s = (uint32_t)c->ic.grace_s};
+                                   .grace_s = (uint32_t)c->ic.grace_s,
+                                   .policy = &c->policy};
     char why[256];
     if ((err = fh_incidents_new(&io, &c->incidents, why, sizeof why))) {
         fh_log(FH_LOG_ERROR, "[incidents] profile: %s", why);
         return err;
     }
     po.incidents = c->incidents;
+    po.policy = &c->policy;
     if ((err = fh_pipeline_new(&po, &c->pipe)))
         return err;
     /* The ZAP handler first: a CURVE server bound without one lets every key in. */
@@ -286,6 +319,17 @@ static int run(struct collector *c)
     uv_timer_init(c->loop, &c->flush);
     c->flush.data = c;
     uv_timer_start(&c->flush, on_flush, 1000, 1000);
+    if (c->conf.parent[0]) {
+        uint64_t ms = (uint64_t)c->rc.rollup_period_s * 1000u;
+        uv_timer_init(c->loop, &c->rollup);
+        c->rollup.data = c;
+        uv_timer_start(&c->rollup, on_rollup, ms, ms);
+    }
+    char pol[512];
+    fh_relay_policy_describe(&c->policy, pol, sizeof pol);
+    if (c->conf.parent[0])
+        fh_log(FH_LOG_INFO, "relay policy: %s; rollup every %llu s", pol,
+               (unsigned long long)c->rc.rollup_period_s);
     fh_loop_stop_on_signals(c->loop, c->sigs);
     fh_log(FH_LOG_INFO, "collector for %s listening on %s, parent %s, %llu reports waiting "
            "to relay", c->conf.scope, fh_link_endpoint(c->children),
@@ -310,8 +354,9 @@ int main(int argc, char **argv)
             struct collector tmp;
             struct fh_config_table tables[] = {{keys, sizeof keys / sizeof keys[0], NULL},
                                                fh_nodeconf_table(&tmp.nc),
-                                               INCIDENT_TABLE(NULL)};
-            fh_config_print(stdout, tables, 3);
+                                               INCIDENT_TABLE(NULL),
+                                               fh_relay_conf_table(NULL)};
+            fh_config_print(stdout, tables, 4);
             return 0;
         } else {
             usage(stderr);
@@ -348,6 +393,7 @@ int main(int argc, char **argv)
     fh_pipeline_free(c.pipe);
     fh_incidents_free(c.incidents);
     fh_control_free(c.control);
+    fh_sig_teardown();
     fh_store_close(c.st);
     zmq_ctx_term(c.zctx);
     uv_loop_close(c.loop);

@@ -56,6 +56,13 @@ void fh_ctl_print_json(json_t *doc);
 json_t *fh_ctl_status(struct fh_store *st);
 /* The tree of units and hosts under the node, with each host's latest health. */
 json_t *fh_ctl_units(struct fh_store *st);
+/* ctl_rollup.c: add to the units view's list what rollups and the counters kept here
+ * say (hosts known only as counts, detections by class, outages, patch state), adding
+ * their hosts to *hosts and *stale; {unit: hosts known from rollups} within scope (NULL:
+ * all), the caller decrefs. See docs/collector.md "Relay policy and rollups". */
+void fh_ctl_units_rollups(struct fh_store *st, json_t *list, uint64_t now_us, int *hosts,
+                          int *stale);
+json_t *fh_ctl_rollup_hosts(struct fh_store *st, const char *scope);
 /* Write every stored report as one JSON object per line to f. Returns 0 or FH_E*. */
 int fh_ctl_export(struct fh_store *st, FILE *f);
 

@@ -97,8 +97,22 @@ static int verdict_index(const char *v)
     return 0;
 }
 
-/* Per unit: counts of each verdict, complies, overdue; totals too. */
-static json_t *compliance(const Fh__Advisory *a, json_t *hosts)
+static json_t *unit_entry(json_t *units, const char *unit)
+{
+    json_t *u = json_object_get(units, unit);
+    if (!u) {
+        u = json_object();
+        for (size_t i = 0; i < NVERDICTS; i++)
+            json_object_set_new(u, verdicts[i], json_integer(0));
+        json_object_set_new(u, "hosts", json_object());
+        json_object_set_new(units, unit, u);
+    }
+    return u;
+}
+
+/* Per unit: counts of each verdict, complies, overdue; totals too. counted: {unit:
+ * hosts known here only as counts in rollups}; those without an answer are no_answer. */
+static json_t *compliance(const Fh__Advisory *a, json_t *hosts, json_t *counted)
 {
     json_t *units = json_object(), *totals = json_object(), *v;
     const char *host;
@@ -108,14 +122,7 @@ static json_t *compliance(const Fh__Advisory *a, json_t *hosts)
         char unit[FH_PATH_MAX];
         if (fh_path_parent(host, unit, sizeof unit) != 0)
             snprintf(unit, sizeof unit, "%s", host);
-        json_t *u = json_object_get(units, unit);
-        if (!u) {
-            u = json_object();
-            for (size_t i = 0; i < NVERDICTS; i++)
-                json_object_set_new(u, verdicts[i], json_integer(0));
-            json_object_set_new(u, "hosts", json_object());
-            json_object_set_new(units, unit, u);
-        }
+        json_t *u = unit_entry(units, unit);
         const char *name = verdicts[verdict_index(json_string_value(v))];
         json_object_set_new(u, name, json_integer(json_integer_value(json_object_get(u, name)) + 1));
         json_object_set_new(totals, name,
@@ -124,6 +131,17 @@ static json_t *compliance(const Fh__Advisory *a, json_t *hosts)
     }
     json_t *arr = json_array(), *u;
     const char *unit;
+    json_object_foreach(counted, unit, v) {
+        json_t *e = unit_entry(units, unit);
+        json_int_t silent = json_integer_value(v) -
+                            (json_int_t)json_object_size(json_object_get(e, "hosts"));
+        if (silent > 0) {
+            json_object_set_new(e, "no_answer", json_integer(
+                json_integer_value(json_object_get(e, "no_answer")) + silent));
+            json_object_set_new(totals, "no_answer", json_integer(
+                json_integer_value(json_object_get(totals, "no_answer")) + silent));
+        }
+    }
     size_t complying = 0, overdue = 0;
     bool past = fh_now_us() > a->deadline_us;
     json_object_foreach(units, unit, u) {
@@ -156,9 +174,11 @@ static int show(const struct fh_ctl_opts *o, const char *id)
     struct show s = {.scope = a->scope, .hosts = json_object()};
     fh_store_each_latest(st, FH__KIND__KIND_HEALTH, add_host, &s);
     fh_notice_each_answer(st, id, add_answer, &s);
+    json_t *counted = fh_ctl_rollup_hosts(st, a->scope);   /* health kept below */
     fh_store_close(st);
     json_t *doc = advisory_json(a);
-    json_object_set_new(doc, "compliance", compliance(a, s.hosts));
+    json_object_set_new(doc, "compliance", compliance(a, s.hosts, counted));
+    json_decref(counted);
     if (o->json) {
         fh_ctl_print_json(doc);
     } else {

@@ -27,6 +27,7 @@
 #include "keys.h"
 #include "log.h"
 #include "peers.h"
+#include "signer.h"
 #include "token.h"
 
 #define DIR_MAX 512
@@ -290,6 +291,14 @@ static int peers_add(const struct fh_ctl_opts *o, int argc, char **argv)
             fprintf(stderr, "fenghuo-ctl: %s: not a CURVE public key file\n", file);
             return 1;
         }
+        /* its signing key too: what it signs is checked against it (sig.h) */
+        snprintf(file, sizeof file, "%s/%s", key_dir, FH_KEY_SIGN_PUBLIC);
+        int rc = fh_sign_read_public(file, p.sign_public);
+        if (rc && rc != FH_ENOTFOUND) {
+            fprintf(stderr, "fenghuo-ctl: %s: not an Ed25519 public key file\n", file);
+            return 1;
+        }
+        p.has_sign = rc == 0;
     }
     if (!fh_keys_z85_valid(p.key) || !fh_path_valid(p.path)) {
         fprintf(stderr, "fenghuo-ctl: peers add needs --key Z85 (or --key-dir DIR) and "

@@ -223,11 +223,12 @@ json_t *fh_ctl_units(struct fh_store *st)
                                               "hosts_stale", stale, "hosts", hosts));
     }
     json_decref(w.units);
+    fh_ctl_units_rollups(st, list, w.now, &w.hosts, &w.stale);   /* hosts known as counts */
     char path[FH_PATH_MAX] = "";
     fh_store_meta_get(st, "path", path, sizeof path);
-    return json_pack("{s:s, s:i, s:i, s:i, s:o}", "scope", path, "units_total",
+    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:o}", "scope", path, "units_total",
                      (int)json_array_size(list), "hosts_total", w.hosts, "hosts_stale",
-                     w.stale, "units", list);
+                     w.stale, "hosts_online", w.hosts - w.stale, "units", list);
 }
 
 struct export_walk {

@@ -210,6 +210,10 @@ static int show(const struct fh_ctl_opts *o, const char *id)
     struct show s = {.scope = w->scope, .units = json_object()};
     fh_store_each_latest(st, FH__KIND__KIND_HEALTH, add_host, &s);
     fh_notice_each_ack(st, id, add_ack, &s);
+    /* hosts known here only as counts in rollups (their health stays below) */
+    json_t *counted = fh_ctl_rollup_hosts(st, w->scope), *cv;
+    const char *cu;
+    json_object_foreach(counted, cu, cv) unit_of(&s, cu);
     fh_store_close(st);
     /* Roll up: a unit has acknowledged when every host in it has, or a person did. */
     json_t *doc = warning_json(w), *units = json_array(), *u;
@@ -227,6 +231,8 @@ static int show(const struct fh_ctl_opts *o, const char *id)
             else
                 json_array_append_new(pending, json_string(h));
         }
+        if ((size_t)json_integer_value(json_object_get(counted, path)) > hosts)
+            hosts = (size_t)json_integer_value(json_object_get(counted, path));
         bool person = json_array_size(json_object_get(u, "people")) > 0;
         bool done = person || (hosts && hosts_acked == hosts);
         acked += done;
@@ -256,6 +262,7 @@ static int show(const struct fh_ctl_opts *o, const char *id)
     }
     json_decref(doc);
     json_decref(s.units);
+    json_decref(counted);
     fh__warning__free_unpacked(w, NULL);
     return 0;
 }

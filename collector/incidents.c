@@ -3,6 +3,7 @@
  * State records (fh_kv_*), all in the round's transaction:
  *   "I\0<id>"                      -> IncidentRecord (the latest revision known here)
  *   "G\0<unit>\0<class>\0<fp>"     -> id of the open unit incident of that group
+ *   "D\0<unit>\0<class>\0<fp>"     -> the same for drills (never joined with real ones)
  *   "S\0<class>\0<fp>"             -> id of this collector's spread incident
  *   "U\0<class>\0<fp>\0<unit>"     -> u64 time the unit was last seen with it
  *   "N\0incident"                  -> u64 the last incident number used here */
@@ -19,6 +20,7 @@
 #include "outbox.h"
 #include "path.h"
 #include "playbooks.h"
+#include "relay_policy.h"
 #include "report.h"
 
 #define KEY_MAX (3 * FH_PATH_MAX + 64)
@@ -30,6 +32,7 @@ struct fh_incidents {
     bool top;
     char profile[32];
     struct fh_grade_profile *prof;
+    const struct fh_relay_policy *policy;
     uint64_t window_us, grace_us;
 };
 
@@ -89,6 +92,7 @@ int fh_incidents_new(const struct fh_incidents_opts *o, struct fh_incidents **ou
     in->top = o->top;
     in->window_us = (uint64_t)o->window_s * 1000000u;
     in->grace_us = (uint64_t)o->grace_s * 1000000u;
+    in->policy = o->policy;
     *out = in;
     return 0;
 }
@@ -187,9 +191,16 @@ static int emit(struct fh_incidents *in, struct fh_txn *t, Fh__Incident *inc, ui
     uint8_t *env;
     size_t len;
     int err = fh_origin_emit_txn(t, in->self, FH__KIND__KIND_INCIDENT, &inc->base, seq,
-                                 !in->top, &env, &len);
+                                 false, &env, &len);
     if (err)
         return err;
+    /* up in the lane its grade asks for: Ⅰ..Ⅲ urgent, Ⅳ bulk (relay_policy.h) */
+    if (!in->top &&
+        (err = fh_outbox_append(t, fh_relay_lane(in->policy, FH__KIND__KIND_INCIDENT,
+                                                 &inc->base), env, len))) {
+        free(env);
+        return err;
+    }
     struct fh_report_ref ref = {.origin = in->self, .seq = seq, .kind = FH__KIND__KIND_INCIDENT,
                                 .lane = fh_kind_lane(FH__KIND__KIND_INCIDENT), .bytes = env,
                                 .len = len};
@@ -390,13 +401,15 @@ static int on_detection(struct fh_incidents *in, struct fh_txn *t, const Fh__Env
     snprintf(fp, sizeof fp, "%s", d->fingerprint && d->fingerprint[0] ? d->fingerprint
                                                                        : d->summary);
     const char *parts[] = {unit, d->class_code, fp};
-    size_t klen = fh_kv_key(kb, sizeof kb, 'G', parts, 3);
+    size_t klen = fh_kv_key(kb, sizeof kb, d->drill ? 'D' : 'G', parts, 3);
     if (!klen)
         return 0;
     index_get(t, kb, klen, id);
     Fh__IncidentRecord *old = id[0] ? load(t, id) : NULL;
     uint32_t count = d->count ? d->count : 1;
     uint64_t seen = d->last_seen_us ? d->last_seen_us : env->time_us;
+    if (seen > now)
+        seen = now;   /* an agent's clock ahead of ours: the window is measured here */
     int err = 0;
     if (old && old->incident->state != FH__INCIDENT_STATE__INCIDENT_STATE_CLOSED &&
         now - old->incident->last_seen_us < in->window_us) {
@@ -405,6 +418,8 @@ static int on_detection(struct fh_incidents *in, struct fh_txn *t, const Fh__Env
         char *hosts[FH_INCIDENT_MAX_HOSTS];
         bool new_host = !has(inc.hosts, inc.n_hosts, env->origin) &&
                         inc.n_hosts < FH_INCIDENT_MAX_HOSTS;
+        if (inc.n_hosts > FH_INCIDENT_MAX_HOSTS)
+            inc.n_hosts = FH_INCIDENT_MAX_HOSTS;
         memcpy(hosts, inc.hosts, inc.n_hosts * sizeof *hosts);
         if (new_host)
             hosts[inc.n_hosts++] = env->origin;
@@ -493,8 +508,21 @@ int fh_incidents_on_report(struct fh_incidents *in, struct fh_txn *t, const char
 {
     if (env->kind == FH__KIND__KIND_DETECTION && strcmp(sender, env->origin) == 0)
         return on_detection(in, t, env, (const Fh__Detection *)body, now_us, made);
-    if (env->kind == FH__KIND__KIND_INCIDENT)
-        return on_child_incident(in, t, sender, (Fh__Incident *)body, now_us, made);
+    if (env->kind == FH__KIND__KIND_INCIDENT) {
+        /* An incident is its maker's own report, id "<maker>#<n>": anything else would
+         * let a child write over another's incidents (this collector's included). */
+        Fh__Incident *inc = (Fh__Incident *)body;
+        size_t olen = strlen(env->origin);
+        if (!inc->made_by || strcmp(inc->made_by, env->origin) != 0 || !inc->id ||
+            strncmp(inc->id, env->origin, olen) != 0 || inc->id[olen] != '#') {
+            static struct fh_log_limit lim;
+            fh_log_limited(&lim, 60, FH_LOG_WARN, "incident %.80s from %s: its id or maker "
+                           "is not its origin %s, ignored", inc->id ? inc->id : "", sender,
+                           env->origin);
+            return 0;
+        }
+        return on_child_incident(in, t, sender, inc, now_us, made);
+    }
     return 0;
 }
 

@@ -34,6 +34,7 @@
 #define FH_INCIDENT_ID_MAX 352
 
 struct fh_incidents;
+struct fh_relay_policy;
 
 struct fh_incidents_opts {
     const char *self;         /* this collector's scope path */
@@ -41,6 +42,8 @@ struct fh_incidents_opts {
     const char *profile;      /* grading profile name: "education", "national" */
     uint32_t window_s;        /* detections this close belong to one incident */
     uint32_t grace_s;         /* "at once" (立即) means within this */
+    const struct fh_relay_policy *policy;  /* the lane of each revision sent up, by its
+                                            * grade (relay_policy.h); NULL: urgent */
 };
 
 /* Load the profile; FH_ENOTFOUND for an unknown one (why says so). */
@@ -52,7 +55,8 @@ struct fh_grade_profile;
 const struct fh_grade_profile *fh_incidents_profile(const struct fh_incidents *in);
 
 /* A report just stored in t: a DETECTION (sender == its origin: the agent itself) or an
- * INCIDENT from the child sender. Other kinds and relayed detections are ignored.
+ * INCIDENT from the child sender. Other kinds and relayed detections are ignored, and
+ * so is an incident whose made_by is not its origin or whose id is not "<origin>#...".
  * *made is increased by the own reports this made in t. Returns 0 or a negative FH_E*
  * (t must then be aborted). */
 int fh_incidents_on_report(struct fh_incidents *in, struct fh_txn *t, const char *sender,

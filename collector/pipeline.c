@@ -6,7 +6,8 @@
  *   scope       origin inside this collector's scope and inside the sender's path -> REFUSED
  *   body        decodes as the message its kind names                          -> REFUSED
  *   pressure    a health sample while the outbox is over its bound           -> RETRY
- *   dedup+store fh_store_accept(): STORED or DUPLICATE
+ *   dedup+store fh_store_accept(): STORED or DUPLICATE; relayed or kept as the relay
+ *               policy says (relay_policy.h), what is kept counted for rollups (rollup.h)
  * Every refusal is counted under its reason and logged at most once a minute per reason.
  * Messages without a valid HELLO cannot be answered and are only counted.
  *
@@ -30,9 +31,14 @@
 #include "origin.h"
 #include "path.h"
 #include "report.h"
+#include "sig.h"
+#include "tamper.h"
+#include "rollup.h"
+#include "routes.h"
 
 #define MAX_ROUTING_ID 256
 #define MAX_FDS 65536
+#define FH_PUSH_MAX_AGE_MS (10 * 60 * 1000)   /* children heard from this recently */
 
 struct pending {
     uint8_t rid[MAX_ROUTING_ID];
@@ -58,6 +64,8 @@ struct fh_pipeline {
     struct fh_txn *txn;
     bool store_failed;
     struct fh_incidents *incidents;  /* NULL: no incident engine (tests of delivery) */
+    const struct fh_relay_policy *policy;  /* what goes up; NULL: everything */
+    struct fh_routes *routes;        /* children's routing ids, to push the down log */
     uint64_t made;                   /* own reports (incidents) made in this round */
     struct pending pend[FH_LINK_MSGS_PER_ROUND];
     size_t npend;
@@ -100,7 +108,13 @@ int fh_pipeline_new(const struct fh_pipeline_opts *o, struct fh_pipeline **out)
     p->ctr = o->counters;
     p->outbox_max = o->outbox_max_bytes ? o->outbox_max_bytes : UINT64_MAX;
     p->incidents = o->incidents;
+    p->policy = o->policy;
+    if (fh_routes_new(&p->routes) != 0) {
+        free(p);
+        return FH_ENOMEM;
+    }
     if (o->curve && fh_guard_new(o->st, o->scope, &p->guard) != 0) {
+        fh_routes_free(p->routes);
         free(p);
         return FH_ENOMEM;
     }
@@ -114,6 +128,7 @@ void fh_pipeline_free(struct fh_pipeline *p)
         return;
     fh_txn_abort(p->txn);
     fh_guard_free(p->guard);
+    fh_routes_free(p->routes);
     free(p);
 }
 
@@ -143,6 +158,35 @@ static bool ensure_txn(struct fh_pipeline *p)
     return true;
 }
 
+/* With CURVE on, the report's signature (sig.h), in the round's transaction: 0 when it
+ * verifies, 1 when *v was set (refused, or retry while its key is not known here), or
+ * FH_ESTORE when the transaction failed. */
+static int signed_ok(struct fh_pipeline *p, const char *sender, const Fh__Envelope *env,
+                     const ProtobufCMessage *body, Fh__Verdict *v)
+{
+    char detail[FH_PATH_MAX * 2 + 96];
+    enum fh_counter why;
+    if (!p->guard || !fh_sig_on())
+        return 0;
+    switch (fh_sig_check_up(p->txn, &p->peer, env, body, p->relay, fh_now_us(), &p->made,
+                            &why, detail, sizeof detail)) {
+    case FH_SIG_OK:
+        return 0;
+    case FH_SIG_RETRY:
+        p->ctr[why]++;
+        p->dirty = true;
+        fh_log_limited(&p->lim[why], 60, FH_LOG_WARN, "retry asked of %s: %s", sender, detail);
+        *v = FH__VERDICT__VERDICT_RETRY;
+        return 1;
+    case FH_SIG_REFUSED:
+        if (why == FH_CTR_STORE_FULL)
+            return FH_ESTORE;
+        refuse(p, why, sender, detail);
+        return 1;
+    }
+    return 1;
+}
+
 /* The verdict for one report part. */
 static Fh__Verdict judge(struct fh_pipeline *p, const char *sender, const uint8_t *buf,
                          size_t len)
@@ -151,6 +195,7 @@ static Fh__Verdict judge(struct fh_pipeline *p, const char *sender, const uint8_
     ProtobufCMessage *body = NULL;
     enum fh_counter why;
     Fh__Verdict v = FH__VERDICT__VERDICT_REFUSED;
+    uint8_t *tampered = NULL;
     if (fh_report_decode(buf, len, &env, &why) != 0) {
         refuse(p, why, sender, "report does not decode or fails its checks");
         return v;
@@ -178,7 +223,14 @@ static Fh__Verdict judge(struct fh_pipeline *p, const char *sender, const uint8_
         refuse(p, FH_CTR_REFUSED_MALFORMED, sender, "body does not decode for its kind");
         goto out;
     }
-    if (p->over_bound && fh_kind_is_state(env->kind)) {
+    char bad[128];
+    if (env->kind == FH__KIND__KIND_ROLLUP &&
+        fh_rollup_check(env, (const Fh__Rollup *)body, bad, sizeof bad) != 0) {
+        refuse(p, FH_CTR_REFUSED_MALFORMED, sender, bad);
+        goto out;
+    }
+    bool relay = p->relay && fh_relay_sends(p->policy, env->kind);   /* relay_policy.h */
+    if (p->over_bound && relay && fh_kind_is_state(env->kind)) {
         /* The outbox is full of what must not be dropped: the child keeps this sample
          * (and coalesces its own) until there is room. */
         p->tally[FH_CTR_OUTBOX_FULL]++;
@@ -189,12 +241,20 @@ static Fh__Verdict judge(struct fh_pipeline *p, const char *sender, const uint8_
         v = FH__VERDICT__VERDICT_RETRY;
         goto out;
     }
+    int sig = signed_ok(p, sender, env, body, &v);   /* sig.h: before anything is kept */
+    if (sig > 0)
+        goto out;
+    if (relay && fh_tamper_relay(env, &tampered, &len))   /* TEST ONLY: tamper.h */
+        buf = tampered;
     struct fh_report_ref ref = {.origin = env->origin, .seq = env->seq, .kind = env->kind,
                                 .keep_latest = fh_kind_keeps_latest(env->kind),
-                                .lane = fh_kind_lane(env->kind), .bytes = buf, .len = len};
-    int err = fh_store_accept(p->txn, &ref, p->relay);
+                                .lane = fh_relay_lane(p->policy, env->kind, body),
+                                .bytes = buf, .len = len};
+    int err = sig ? sig : fh_store_accept(p->txn, &ref, relay);
     if (err == 0)
         err = fh_notice_record(p->txn, env, body);   /* warnings, advisories, answers */
+    if (err == 0)
+        err = fh_rollup_on_report(p->txn, env, body, relay);   /* counted if kept here */
     if (err == 0 && p->incidents)
         err = fh_incidents_on_report(p->incidents, p->txn, sender, env, body, fh_now_us(),
                                      &p->made);
@@ -219,6 +279,7 @@ static Fh__Verdict judge(struct fh_pipeline *p, const char *sender, const uint8_
 out:
     if (body)
         protobuf_c_message_free_unpacked(body, NULL);
+    free(tampered);
     fh__envelope__free_unpacked(env, NULL);
     return v;
 }
@@ -293,6 +354,7 @@ void fh_pipeline_on_message(struct fh_link *l, zmq_msg_t *parts, size_t n, bool 
     pd->batch = hello->batch;
     pd->down_seq = hello->down_seq;
     snprintf(pd->sender, sizeof pd->sender, "%s", sender);
+    fh_routes_seen(p->routes, sender, pd->rid, pd->rid_len, hello->down_seq, fh_mono_ms());
     pd->n = (uint32_t)(n - 2);
     for (size_t i = 2; i < n; i++)
         pd->verdicts[i - 2] = (uint8_t)judge(p, sender, zmq_msg_data(&parts[i]),
@@ -333,7 +395,9 @@ static int take_down(void *arg, uint64_t dseq, const uint8_t *env, size_t len)
     return 0;
 }
 
-static void send_ack(struct fh_pipeline *p, struct fh_link *l, const struct pending *pd)
+/* Send the ack of pd with the down-log entries the child has not stored; returns how far
+ * in the log the child may move its cursor. */
+static uint64_t send_ack(struct fh_pipeline *p, struct fh_link *l, const struct pending *pd)
 {
     Fh__Ack ack = FH__ACK__INIT;
     ack.batch = pd->batch;
@@ -375,6 +439,35 @@ static void send_ack(struct fh_pipeline *p, struct fh_link *l, const struct pend
     }
     for (size_t i = 0; i < down.n; i++)
         free(down.buf[i]);
+    return next;
+}
+
+struct push {
+    struct fh_pipeline *p;
+    struct fh_link *l;
+    size_t sent;
+};
+
+static void push_one(void *arg, const struct fh_route *r)
+{
+    struct push *push = arg;
+    struct pending pd = {.rid_len = r->rid_len, .down_seq = r->down_seq};
+    memcpy(pd.rid, r->rid, r->rid_len);
+    snprintf(pd.sender, sizeof pd.sender, "%s", r->path);
+    uint64_t next = send_ack(push->p, push->l, &pd);
+    if (next != r->down_seq) {
+        push->sent++;
+        /* What the child will say in its next HELLO, if the push arrives. */
+        fh_routes_seen(push->p->routes, r->path, r->rid, r->rid_len, next, fh_mono_ms());
+    }
+}
+
+void fh_pipeline_push_down(struct fh_pipeline *p, struct fh_link *l)
+{
+    struct push push = {p, l, 0};
+    fh_routes_each(p->routes, fh_mono_ms(), FH_PUSH_MAX_AGE_MS, push_one, &push);
+    if (push.sent)
+        fh_log(FH_LOG_DEBUG, "pipeline: pushed the down log to %zu children", push.sent);
 }
 
 void fh_pipeline_on_round_end(struct fh_link *l, void *arg)

@@ -159,6 +159,19 @@ static int set_int(const struct fh_config_key *k, char *field, const char *value
     return 0;
 }
 
+/* FH_CONF_CHOICE: is value one of the '|'-separated words before the ':' of help? */
+static bool choice_known(const char *help, const char *value)
+{
+    size_t vlen = strlen(value), end = help ? strcspn(help, ":") : 0;
+    for (size_t i = 0; i < end;) {
+        size_t n = strcspn(help + i, "|:");
+        if (n == vlen && n && strncmp(help + i, value, n) == 0)
+            return true;
+        i += n + 1;
+    }
+    return false;
+}
+
 /* Parse value as key k's type into its field of dst. Returns 0 or FH_ECONFIG with the
  * reason in why. */
 static int set_value(const struct fh_config_key *k, void *dst, const char *value,
@@ -188,6 +201,11 @@ static int set_value(const struct fh_config_key *k, void *dst, const char *value
         problem = endpoint_problem(value);
         if (problem)
             return put_err(why, why_len, "\"%s\" is not an endpoint: %s", value, problem);
+        return set_text(k, field, value, why, why_len);
+    case FH_CONF_CHOICE:
+        if (!choice_known(k->help, value))
+            return put_err(why, why_len, "\"%s\" is not one of %.*s", value,
+                           (int)strcspn(k->help ? k->help : "", ":"), k->help ? k->help : "");
         return set_text(k, field, value, why, why_len);
     }
     return put_err(why, why_len, "the key has an unknown type %d", (int)k->type);
@@ -427,6 +445,10 @@ static void print_key(FILE *f, const struct fh_config_key *k)
     case FH_CONF_BOOL: fputs("boolean: true/false, yes/no, on/off, 1/0", f); break;
     case FH_CONF_PATH: fputs("node path, e.g. 320000/320100/320102/3132000001", f); break;
     case FH_CONF_ENDPOINT: fputs("endpoint tcp://HOST:PORT or ipc://PATH", f); break;
+    case FH_CONF_CHOICE:
+        fprintf(f, "one of %.*s", (int)strcspn(k->help ? k->help : "", ":"),
+                k->help ? k->help : "");
+        break;
     }
     fprintf(f, "%s\n", k->required ? "; required" : "");
     if (k->def)

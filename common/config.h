@@ -22,6 +22,8 @@ enum fh_config_type {
     FH_CONF_BOOL,   /* bool at offset: true/false, yes/no, on/off, 1/0 */
     FH_CONF_PATH,   /* char[size], must be a valid node path (path.h) */
     FH_CONF_ENDPOINT, /* char[size], a ZeroMQ endpoint: tcp://HOST:PORT or ipc://PATH */
+    FH_CONF_CHOICE, /* char[size], one of the words the help text starts with, separated
+                     * by '|' and ended by ':' ("relay|keep: what to do with ...") */
 };
 
 struct fh_config_key {

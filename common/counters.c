@@ -26,6 +26,9 @@ static const char *const names[FH_CTR_COUNT] = {
     [FH_CTR_REFUSED_KEY_SCOPE] = "refused_key_scope",
     [FH_CTR_ENROLLED] = "enrolled",
     [FH_CTR_REFUSED_TOKEN] = "refused_token",
+    [FH_CTR_REFUSED_SIGNATURE] = "refused_signature",
+    [FH_CTR_REFUSED_REPLAY] = "refused_replay",
+    [FH_CTR_RETRY_UNKNOWN_KEY] = "retry_unknown_key",
 };
 
 const char *fh_counter_name(enum fh_counter c)

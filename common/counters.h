@@ -35,6 +35,12 @@ enum fh_counter {
                                * (信息假冒: raised as an IDI.IMI detection) */
     FH_CTR_ENROLLED,          /* peers registered by redeeming a token */
     FH_CTR_REFUSED_TOKEN,     /* enrolments refused: unknown, expired, used or wrong token */
+    FH_CTR_REFUSED_SIGNATURE, /* reports, warnings, advisories without a valid signature of a
+                               * key allowed to sign for their origin (sign.h) */
+    FH_CTR_REFUSED_REPLAY,    /* reports timed too far in the future, or signed by a key
+                               * after its successor took over */
+    FH_CTR_RETRY_UNKNOWN_KEY, /* reports signed by a key this tier has not learned yet:
+                               * sent back to retry (its KEY report travels ahead) */
     FH_CTR_COUNT
 };
 

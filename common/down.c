@@ -15,6 +15,7 @@
 #include "notice.h"
 #include "path.h"
 #include "report.h"
+#include "sig.h"
 #include "store_int.h"
 
 #define META_DOWN_CURSOR "down_cursor"
@@ -32,7 +33,10 @@ int fh_down_append(struct fh_txn *t, const char *scope, const uint8_t *env, size
     size_t slen = strlen(scope);
     if (slen >= FH_PATH_MAX || len > FH_MAX_ENVELOPE_BYTES)
         return FH_EINVAL;
-    int err = load_next(t->st, t->txn);
+    /* the children must learn the key that signed env before they get env (sig.h) */
+    int err = fh_sig_before_down_append(t, env, len);
+    if (!err)
+        err = load_next(t->st, t->txn);
     if (err)
         return err;
     uint8_t *buf = malloc(2 + slen + len);
@@ -158,14 +162,17 @@ static int receive_one(struct fh_txn *t, const char *self, bool relay_down,
     Fh__Envelope *env = NULL;
     ProtobufCMessage *body = NULL;
     enum fh_counter why;
+    static struct fh_log_limit lim;
     char reason[160] = "";
     int err = FH_EINVAL;
     if (fh_report_decode(buf, len, &env, &why) != 0) {
         snprintf(reason, sizeof reason, "does not decode");
         goto out;
     }
-    if ((env->kind != FH__KIND__KIND_WARNING && env->kind != FH__KIND__KIND_ADVISORY) ||
-        env->seq == 0 || fh_report_body(env, &body) != 0) {
+    /* KEY entries (seq 0) tell the keys that sign what follows them (sig.h) */
+    bool key = env->kind == FH__KIND__KIND_KEY && env->seq == 0;
+    if ((env->kind != FH__KIND__KIND_WARNING && env->kind != FH__KIND__KIND_ADVISORY && !key) ||
+        (env->seq == 0 && !key) || fh_report_body(env, &body) != 0) {
         snprintf(reason, sizeof reason, "not a warning or advisory");
         goto out;
     }
@@ -173,6 +180,14 @@ static int receive_one(struct fh_txn *t, const char *self, bool relay_down,
         snprintf(reason, sizeof reason, "issuer %s is not above %s", env->origin, self);
         goto out;
     }
+    if ((err = fh_sig_check_down(t, self, env, body, reason, sizeof reason)) != 0) {
+        if (err == FH_EINVAL)
+            err = FH_ESCOPE;   /* counted as a signature refusal there: skipped */
+        goto out;
+    }
+    if (key)
+        goto out;   /* recorded; nothing to store or pass on */
+    err = FH_EINVAL;
     const char *scope = NULL;
     if (fh_notice_check(env, body, &scope, reason, sizeof reason) != 0)
         goto out;
@@ -189,10 +204,14 @@ static int receive_one(struct fh_txn *t, const char *self, bool relay_down,
         err = fh_notice_record(t, env, body);
     if (!err && fn)
         err = fn(arg, t, env, body);
+    /* Past the checks, t holds this part's writes: an error (fn's FH_EINVAL too) must
+     * abort the receipt, never read as a refusal that is skipped and committed. */
+    if (err == FH_EINVAL || err == FH_ESCOPE)
+        err = FH_EAGAIN;
 out:
-    if (err == FH_EINVAL)
-        fh_log(FH_LOG_WARN, "refused a %s from the parent: %s",
-               env ? fh_kind_name(env->kind) : "part", reason);
+    if (err == FH_EINVAL || err == FH_ESCOPE)
+        fh_log_limited(&lim, 60, FH_LOG_WARN, "refused a %s from the parent: %s",
+                       env ? fh_kind_name(env->kind) : "part", reason);
     if (body)
         protobuf_c_message_free_unpacked(body, NULL);
     if (env)
@@ -214,6 +233,8 @@ int fh_down_receive(struct fh_store *st, const char *self, bool relay_down,
         if (err == FH_EINVAL) {
             bad++;
             err = 0;
+        } else if (err == FH_ESCOPE) {
+            err = 0;   /* a signature refusal, counted by sig.c */
         }
     }
     if (!err)

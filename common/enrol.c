@@ -18,6 +18,8 @@
 #include "keys.h"
 #include "log.h"
 #include "report.h"
+#include "sig.h"
+#include "signer.h"
 #include "token.h"
 
 /* Make the keys if the directory holds none, then load them (checking permissions). */
@@ -148,6 +150,14 @@ int fh_enrol_run(const struct fh_enrol_request *r, char *msg, size_t msg_len)
     if ((rc = fh_keys_write_public(r->key_dir, FH_KEY_PARENT_PUBLIC, t.server_key))) {
         snprintf(msg, msg_len, "enrolled, but cannot write %s/%s: %s", r->key_dir,
                  FH_KEY_PARENT_PUBLIC, strerror(errno));
+        goto out;
+    }
+    /* its signing key, pinned: warnings and advisories are checked against it (sig.h) */
+    if (ans->collector_sign_key.len == FH_ED25519_LEN &&
+        (rc = fh_sign_write_public(r->key_dir, FH_KEY_PARENT_SIGN,
+                                   ans->collector_sign_key.data))) {
+        snprintf(msg, msg_len, "enrolled, but cannot write %s/%s", r->key_dir,
+                 FH_KEY_PARENT_SIGN);
         goto out;
     }
     snprintf(msg, msg_len, "enrolled %s with collector %.64s for scope %.320s; its key is "

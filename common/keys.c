@@ -130,6 +130,12 @@ static int read_file(const char *file, bool secret, char *buf, size_t *len, char
     return rc;
 }
 
+int fh_keys_read_file(const char *file, bool secret, char *buf, size_t *len, char *err,
+                      size_t err_len)
+{
+    return read_file(file, secret, buf, len, err, err_len);
+}
+
 /* A Z85 key file: 40 characters and an optional newline. */
 static int parse_z85(const char *buf, size_t len, char *out)
 {

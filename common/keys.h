@@ -55,6 +55,12 @@ int fh_keys_read_public(const char *file, char *out);
 /* Write a Z85 public key to dir/name (a temporary file renamed over it, mode 0644). */
 int fh_keys_write_public(const char *dir, const char *name, const char *z85);
 
+/* Read a key file (at most FH_KEY_FILE_MAX bytes, into buf of FH_KEY_FILE_MAX + 1,
+ * NUL-terminated, *len its size); secret: checked like a private key file (regular
+ * file of this user, no group or other bits). Returns 0 or FH_E* with err filled. */
+int fh_keys_read_file(const char *file, bool secret, char *buf, size_t *len, char *err,
+                      size_t err_len);
+
 /* True when s is exactly 40 Z85 characters that decode to a 32-byte key. */
 bool fh_keys_z85_valid(const char *s);
 

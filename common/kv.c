@@ -45,12 +45,15 @@ int fh_kv_each(struct fh_store *st, struct fh_txn *t, const void *prefix, size_t
         return err;
     }
     MDB_val k = fh_lmdb_val(prefix, plen), v;
-    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    /* LMDB refuses an empty key: the empty prefix starts at the first record */
+    int rc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
     for (; rc == 0 && !err; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
             break;
         err = fn(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
     }
+    if (!err && rc != 0 && rc != MDB_NOTFOUND)
+        err = fh_lmdb_err(rc, "walk state records");
     mdb_cursor_close(cur);
     if (!t)
         mdb_txn_abort(txn);

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "grading.h"
 #include "log.h"
+#include "report.h"
 #include "store.h"
 #include "taxonomy.h"
 
@@ -153,6 +154,17 @@ static int put_packed(struct fh_txn *t, const char *kb, size_t klen,
     return err;
 }
 
+/* A record that cannot be kept (an id or path over its bound, a warning id not of its
+ * origin) arrived in a report from below that is stored all the same: logged and
+ * skipped, never an error, which would abort the round that stores it again and again. */
+static int not_recorded(const Fh__Envelope *env, const char *what)
+{
+    static struct fh_log_limit lim;
+    fh_log_limited(&lim, 60, FH_LOG_WARN, "%s from %s: %s, not recorded",
+                   fh_kind_name(env->kind), env->origin, what);
+    return 0;
+}
+
 int fh_notice_record(struct fh_txn *t, const Fh__Envelope *env, const ProtobufCMessage *body)
 {
     char kb[2 * FH_WARNING_ID_MAX + 16];
@@ -161,9 +173,11 @@ int fh_notice_record(struct fh_txn *t, const Fh__Envelope *env, const ProtobufCM
     if (env->kind == FH__KIND__KIND_WARNING) {
         const Fh__Warning *w = (const Fh__Warning *)body;
         const char *parts[] = {w->id};
-        size_t klen = fh_kv_key(kb, sizeof kb, 'w', parts, 1);
+        size_t klen = fh_kv_key(kb, sizeof kb, 'w', parts, 1), ilen = strlen(env->origin);
         if (!klen)
-            return FH_EINVAL;
+            return not_recorded(env, "its id is over its bound");
+        if (strncmp(w->id, env->origin, ilen) != 0 || w->id[ilen] != '#')
+            return not_recorded(env, "its id is not <origin>#<seq>");
         if (fh_kv_get(t, kb, klen, &val, &vlen) == 0) {
             Fh__Warning *old = fh__warning__unpack(NULL, vlen, val);
             bool newer = !old || old->revision <= w->revision;
@@ -177,14 +191,15 @@ int fh_notice_record(struct fh_txn *t, const Fh__Envelope *env, const ProtobufCM
         const Fh__Advisory *a = (const Fh__Advisory *)body;
         const char *parts[] = {a->id};
         size_t klen = fh_kv_key(kb, sizeof kb, 'v', parts, 1);
-        return klen ? put_packed(t, kb, klen, body) : FH_EINVAL;
+        return klen ? put_packed(t, kb, klen, body)
+                    : not_recorded(env, "its id is over its bound");
     }
     if (env->kind == FH__KIND__KIND_ADVISORY_ANSWER) {
         const Fh__AdvisoryAnswer *a = (const Fh__AdvisoryAnswer *)body;
         const char *parts[] = {a->advisory_id, env->origin};
         size_t klen = fh_kv_key(kb, sizeof kb, 'r', parts, 2);
         if (!klen)
-            return FH_EINVAL;
+            return not_recorded(env, "its advisory id is over its bound");
         if (fh_kv_get(t, kb, klen, &val, &vlen) == 0) {
             Fh__AdvisoryAnswer *old = fh__advisory_answer__unpack(NULL, vlen, val);
             bool newer = !old || old->checked_us <= a->checked_us;
@@ -196,10 +211,14 @@ int fh_notice_record(struct fh_txn *t, const Fh__Envelope *env, const ProtobufCM
     }
     if (env->kind == FH__KIND__KIND_WARNING_ACK) {
         const Fh__WarningAck *a = (const Fh__WarningAck *)body;
-        const char *who = a->host && a->host[0] ? a->host : env->origin;
+        /* per host; a person's receipt (no host) per unit confirmed */
+        const char *who = a->host && a->host[0]   ? a->host
+                          : a->unit && a->unit[0] ? a->unit
+                                                  : env->origin;
         const char *parts[] = {a->warning_id, who, a->person ? "person" : "agent"};
         size_t klen = fh_kv_key(kb, sizeof kb, 'a', parts, 3);
-        return klen ? put_packed(t, kb, klen, body) : FH_EINVAL;
+        return klen ? put_packed(t, kb, klen, body)
+                    : not_recorded(env, "its warning id or host is over its bound");
     }
     return 0;
 }

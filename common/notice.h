@@ -44,7 +44,9 @@ int fh_notice_check(const Fh__Envelope *env, const ProtobufCMessage *body,
                     const char **scope, char *why, size_t why_len);
 
 /* Record a stored WARNING (its latest revision), WARNING_ACK, ADVISORY or
- * ADVISORY_ANSWER (the latest per host) in t; other kinds are ignored. Returns 0 or a negative FH_E*. */
+ * ADVISORY_ANSWER (the latest per host) in t; other kinds are ignored. Returns 0 or a negative FH_E*.
+ * A record that cannot be kept (an id over its bound, a warning whose id is not
+ * "<origin>#...") is logged and skipped with 0: the report itself stays stored. */
 int fh_notice_record(struct fh_txn *t, const Fh__Envelope *env, const ProtobufCMessage *body);
 
 /* The latest revision of warning id, unpacked (free with fh__warning__free_unpacked),

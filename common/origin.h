@@ -24,6 +24,13 @@ int fh_origin_emit(struct fh_store *st, const char *path, int kind,
 int fh_origin_emit_bytes(struct fh_store *st, const char *path, int kind,
                          const uint8_t *body, size_t len, uint64_t *seq);
 
+/* Commit n reports of kinds[i] with bodies[i] (lens[i] bytes, already encoded) from path
+ * as one group (1..FH_SIGN_GROUP_MAX): numbered with the next seqs, signed with one
+ * signature (sig.h), in one transaction (all or nothing; a full map is grown once).
+ * seqs (may be NULL) receives their seqs. Returns 0 or a negative FH_E*. */
+int fh_origin_emit_group(struct fh_store *st, const char *path, size_t n, const int *kinds,
+                         const uint8_t *const *bodies, const size_t *lens, uint64_t *seqs);
+
 /* Within the caller's write transaction t: encode body as report seq (which must be
  * fh_txn_next_seq(t)) and append it to the outbox, so it commits with the caller's other
  * writes; send false: number it but do not queue it for a parent (a top tier).

@@ -42,6 +42,7 @@ static const struct {
                                       FH_LANE_URGENT, false},
     [FH__KIND__KIND_ENROL_ANSWER] = {"enrol_answer", &fh__enrol_answer__descriptor,
                                      FH_LANE_URGENT, false},
+    [FH__KIND__KIND_KEY] = {"key", &fh__signing_key__descriptor, FH_LANE_URGENT, false},
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 

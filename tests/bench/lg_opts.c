@@ -30,6 +30,8 @@ void lg_usage(FILE *f)
         "  --watch-store DIR      measure when reports become durable in DIR's store\n"
         "  --watch-ms MS          poll interval of --watch-store (5)\n"
         "  --watch-wait-s S       after the last ack, wait up to S s for DIR (30)\n"
+        "  --key-dir DIR          CURVE with DIR's keys (and DIR/parent.pub), every report\n"
+        "                         signed with DIR's signing key before the clock starts\n"
         "  --json                 print the result as one JSON object\n");
 }
 
@@ -51,7 +53,7 @@ int lg_opts_parse(int argc, char **argv, struct lg_opts *o)
         {"body-bytes", 1, 0, 'y'}, {"kind", 1, 0, 'K'}, {"rate", 1, 0, 'r'},
         {"duration-s", 1, 0, 'd'}, {"sockets", 1, 0, 's'}, {"units", 1, 0, 'u'},
         {"prefix", 1, 0, 'p'}, {"retry-ms", 1, 0, 'R'}, {"watch-store", 1, 0, 'W'},
-        {"watch-ms", 1, 0, 'M'}, {"watch-wait-s", 1, 0, 'T'}, {"json", 0, 0, 'j'},
+        {"watch-ms", 1, 0, 'M'}, {"watch-wait-s", 1, 0, 'T'}, {"json", 0, 0, 'j'}, {"key-dir", 1, 0, 'D'},
         {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     *o = (struct lg_opts){.agents = 10, .per_agent = 1000, .batch = 64, .window = 256,
                        .body_bytes = 200, .kind = FH__KIND__KIND_HEALTH, .duration_s = 60,
@@ -79,6 +81,7 @@ int lg_opts_parse(int argc, char **argv, struct lg_opts *o)
         case 'M': ok = num(optarg, 1, 10000, &v); o->watch_ms = (uint32_t)v; break;
         case 'T': ok = num(optarg, 0, 3600, &o->watch_wait_s); break;
         case 'j': o->json = true; break;
+        case 'D': o->key_dir = optarg; break;
         case 'K':
             if (strcmp(optarg, "health") == 0)
                 o->kind = FH__KIND__KIND_HEALTH;

@@ -80,6 +80,8 @@ struct agent {
     uint64_t acked_hi;     /* every seq <= acked_hi is settled (stored, duplicate, refused) */
     uint64_t top_mark;     /* --watch-store: highest seq visible there */
     uint64_t *time_us;     /* time_us of each seq, fixed when first sent */
+    uint8_t **senv;        /* --key-dir: each seq's envelope, signed at start (lg_sign.c) */
+    size_t *slen;
     uint64_t batches;
     uint32_t inflight;
     struct batch *ring;
@@ -106,6 +108,7 @@ struct watch {
 
 struct lg {
     struct lg_opts o;
+    struct lg_keys keys;       /* --key-dir */
     uv_loop_t *loop;
     void *zctx;
     struct agent *agents;
@@ -221,6 +224,10 @@ static int send_batch(struct lg *g, struct sock *s, struct agent *a, uint32_t n)
             a->time_us[seq - 1] = now_us;
         env.seq = seq;
         env.time_us = a->time_us[seq - 1];
+        if (a->senv) {   /* signed at start: its own time inside, latency from now */
+            g->iov[1 + i] = (struct iovec){a->senv[seq - 1], a->slen[seq - 1]};
+            continue;
+        }
         size_t len = fh__envelope__pack(&env, p);
         g->iov[1 + i] = (struct iovec){.iov_base = p, .iov_len = len};
         p += len;
@@ -588,6 +595,8 @@ static int setup(struct lg *g)
         return FH_ENOMEM;
     size_t max_body = 0;
     int err;
+    if (o->key_dir && (err = lg_keys_load(o->key_dir, &g->keys)))
+        return err;
     for (uint32_t i = 0; i < o->agents; i++) {
         struct agent *a = &g->agents[i];
         char host[16];
@@ -611,6 +620,10 @@ static int setup(struct lg *g)
             a->done = true;
             g->ndone++;
         }
+        if (o->key_dir && (err = lg_presign(&g->keys, a->path, o->kind, a->body, a->body_len,
+                                            a->quota, o->batch, fh_now_us(), &a->senv,
+                                            &a->slen)))
+            return err;
     }
     if (!(g->scratch = malloc((size_t)o->batch * (max_body + FH_PATH_MAX + 64))))
         return FH_ENOMEM;
@@ -627,7 +640,10 @@ static int setup(struct lg *g)
             common_path(s->sender, g->agents[s->agents[j]].path);
         struct fh_link_cbs cbs = {.on_message = on_message, .on_round_end = on_round_end,
                                   .on_event = on_event, .arg = s};
-        err = fh_link_connect(g->loop, g->zctx, o->endpoint, NULL, &cbs, &s->link);
+        struct fh_link_opts lo = {.curve_secret = g->keys.secret, .curve_public =
+                                  g->keys.public_, .server_key = g->keys.server};
+        err = fh_link_connect(g->loop, g->zctx, o->endpoint, o->key_dir ? &lo : NULL, &cbs,
+                              &s->link);
         if (err)
             return err;
     }

@@ -19,6 +19,7 @@ struct lg_opts {
     uint64_t per_agent, total;   /* total 0: per_agent each */
     double rate, duration_s, watch_wait_s;
     const char *prefix, *watch_dir;
+    const char *key_dir;         /* --key-dir: CURVE and pre-signed reports (lg_sign.c) */
     int kind;                    /* FH__KIND__KIND_HEALTH or _DETECTION */
     bool json;
 };
@@ -60,5 +61,19 @@ int lg_watch_open(const char *dir, struct lg_watch **out);
 /* One consistent snapshot of what is committed now: fn for every origin. 0 or FH_ESTORE. */
 int lg_watch_poll(struct lg_watch *w, lg_mark_fn fn, void *arg);
 void lg_watch_close(struct lg_watch *w);
+
+/* --key-dir (lg_sign.c): the CURVE keys (with parent.pub, the collector's key) and the
+ * signing key of the directory. */
+struct fh_signer;
+struct lg_keys {
+    char secret[41], public_[41], server[41];
+    struct fh_signer *signer;
+};
+int lg_keys_load(const char *dir, struct lg_keys *k);
+/* Envelopes of seqs 1..quota of origin, signed in groups of `group` (one signature
+ * each): (*env)[seq - 1], (*env_len)[seq - 1], malloc'd. Returns 0 or FH_E*. */
+int lg_presign(const struct lg_keys *k, const char *origin, int kind, const uint8_t *body,
+               size_t len, uint64_t quota, uint32_t group, uint64_t time_us, uint8_t ***env,
+               size_t **env_len);
 
 #endif

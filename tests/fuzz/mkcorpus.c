@@ -232,6 +232,48 @@ int main(int argc, char **argv)
     wa.by = "320000/320100";
     free(seed("reserved", "warning_ack", FH__KIND__KIND_WARNING_ACK, 4, &wa.base, 10, &l2));
 
+    Fh__AdvisoryAnswer aa = FH__ADVISORY_ANSWER__INIT;
+    aa.advisory_id = "A-1";
+    aa.package = "openssl";
+    aa.installed = "3.0.11-1~deb12u1";
+    aa.fixed = "3.0.11-1~deb12u2";
+    aa.checked_us = 1764072000000000ull;
+    aa.manager = "dpkg";
+    aa.host = SENDER;
+    aa.unit = "320000/320100/320102/3132000001";
+    free(seed("advisory_answer", "outdated", FH__KIND__KIND_ADVISORY_ANSWER, -1, &aa.base,
+              11, &l2));
+    /* enrolment: the first byte picks request (0) or answer (1), as meson.build lists */
+    uint8_t secret[32], sign_key[32];
+    memset(secret, 0x5a, sizeof secret);
+    memset(sign_key, 0x3c, sizeof sign_key);
+    Fh__EnrolRequest er = FH__ENROL_REQUEST__INIT;
+    er.token_secret.data = secret;
+    er.token_secret.len = sizeof secret;
+    er.role = FH__ROLE__ROLE_AGENT;
+    er.sign_public_key.data = sign_key;
+    er.sign_public_key.len = sizeof sign_key;
+    er.software = "fenghuo-agent 0.1.0";
+    er.hostname = "web01";
+    free(seed("enrol", "request", FH__KIND__KIND_ENROL_REQUEST, 0, &er.base, 0, &l2));
+    Fh__EnrolAnswer ea = FH__ENROL_ANSWER__INIT;
+    ea.ok = 1;
+    ea.scope = SENDER;
+    ea.collector = "320000/320100/320102";
+    ea.collector_key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+    ea.collector_sign_key.data = sign_key;
+    ea.collector_sign_key.len = sizeof sign_key;
+    free(seed("enrol", "answer", FH__KIND__KIND_ENROL_ANSWER, 1, &ea.base, 0, &l2));
+    Fh__SigningKey sk = FH__SIGNING_KEY__INIT;
+    sk.path = SENDER;
+    sk.role = FH__ROLE__ROLE_AGENT;
+    sk.public_key.data = sign_key;
+    sk.public_key.len = sizeof sign_key;
+    sk.key_id.data = sign_key;
+    sk.key_id.len = 8;
+    sk.valid_from_us = 1764072000000000ull;
+    free(seed("key", "agent", FH__KIND__KIND_KEY, -1, &sk.base, 12, &l2));
+
     /* frames: routing id, HELLO, reports */
     static struct frame f;
     const uint8_t rid[] = {0, 0x6b, 0x8b, 0x45, 0x67};

@@ -65,7 +65,9 @@ def main():
     if missing:
         print("missing binaries: %s" % missing)
         return 1
-    run = Run("advisories", RELAY)
+    # built-in relay policy: health and patch state stay at the county, hosts reach the
+    # province as rollup counts (every second here), answers in detail
+    run = Run("advisories", RELAY, rollup_period_s=1)
     try:
         ports = free_ports(3)
         prov = run.collector("province", PROVINCE, ports[0], None)

@@ -45,7 +45,8 @@ import random
 import sys
 import time
 
-from fhtest import AGENT, BIN, COLLECTOR, CTL, Run, free_ports, missing_binaries, wait_for
+from fhtest import (AGENT, BIN, COLLECTOR, CTL, RELAY_ALL, Run, free_ports, missing_binaries,
+                    wait_for)
 
 PROXY = os.path.abspath(os.environ.get("FH_PROXY") or os.path.join(BIN, "tests", "fh-proxy"))
 
@@ -483,7 +484,7 @@ def main(argv):
     seed = int(os.environ.get("FH_CHAOS_SEED") or random.SystemRandom().randrange(1, 2**31))
     minutes = float(os.environ.get("FH_CHAOS_MINUTES") or DEFAULT_MINUTES)
     reports = max(1, round(REPORTS_PER_MINUTE * minutes))
-    run = Run("chaos", RELAY)
+    run = Run("chaos", RELAY, relay_policy=RELAY_ALL)   # every report counted at the top
     run.note("chaos: seed %d, %.1f min of chaos, %d agents x %d reports; temp dir %s, "
              "binaries from %s" % (seed, minutes, 2 * AGENTS_PER_PARENT, reports, run.dir, BIN))
     run.note("replay: FH_CHAOS_SEED=%d FH_CHAOS_MINUTES=%g %s" % (seed, minutes, argv[0]))

@@ -35,6 +35,7 @@ CTL = os.path.join(BIN, "collector", "fenghuo-ctl")
 AGENT = os.path.join(BIN, "agent", "fenghuo-agent")
 
 STOP_GRACE_S = 3.0
+RELAY_ALL = {"default": "relay"}   # [relay_policy] that sends every report to the top
 CLEAN_STOP_S = 2.0            # a node must exit this soon after SIGTERM (issue: 2 s)
 CTL_TIMEOUT_S = 10
 LOG_TAIL_LINES = 40
@@ -154,11 +155,17 @@ class Node:
 
 class Run:
     """A temp dir, the nodes started in it, and the checks made. relay: the [relay] keys
-    every node's config gets."""
+    every node's config gets. relay_policy: the [relay_policy] keys every collector's
+    config gets (docs/collector.md "Relay policy and rollups"): RELAY_ALL for the tests
+    that count every agent report at the top, None for the built-in policy (health,
+    patch, detections and service events stay at the first collector, counted in
+    rollups). rollup_period_s: [rollup] period_s of every collector (None: built-in)."""
 
-    def __init__(self, name, relay, prefix="fh-it-"):
+    def __init__(self, name, relay, prefix="fh-it-", relay_policy=None, rollup_period_s=None):
         self.name = name
         self.relay = dict(relay)
+        self.relay_policy = dict(relay_policy) if relay_policy else None
+        self.rollup_period_s = rollup_period_s
         self.dir = tempfile.mkdtemp(prefix="%s%s-" % (prefix, name))
         self.nodes = []
         self.failures = []
@@ -224,6 +231,9 @@ class Run:
                                                               r.stdout.decode().strip()))
         shutil.copyfile(os.path.join(parent.key_dir, "curve.pub"),
                         os.path.join(node.key_dir, "parent.pub"))
+        # the parent's signing key, pinned (what enrolment writes; docs/security.md)
+        shutil.copyfile(os.path.join(parent.key_dir, "sign.pub"),
+                        os.path.join(node.key_dir, "parent_sign.pub"))
         return parent
 
     def client_keys(self, name, parent, path, role="collector"):
@@ -237,6 +247,16 @@ class Run:
     def relay_section(self):
         return "[relay]\n" + "".join("%s = %d\n" % kv for kv in self.relay.items())
 
+    def policy_sections(self):
+        """[relay_policy] and [rollup] of every collector, as the Run was made."""
+        text = ""
+        if self.relay_policy:
+            text += "\n[relay_policy]\n" + "".join("%s = %s\n" % kv
+                                                   for kv in self.relay_policy.items())
+        if self.rollup_period_s:
+            text += "\n[rollup]\nperiod_s = %d\n" % self.rollup_period_s
+        return text
+
     def collector_conf(self, node, store=None):
         """(Re)write the config of collector node; store: the [store] keys, if any."""
         conf = ("[collector]\nscope = %s\nlisten = %s\n%sdata_dir = %s\n\n%s"
@@ -245,6 +265,7 @@ class Run:
                    node.data_dir, self.relay_section()))
         if store:
             conf += "\n[store]\n" + "".join("%s = %s\n" % kv for kv in store.items())
+        conf += self.policy_sections()
         conf += getattr(node, "extra", "")
         if node.key_dir:
             conf += self.security_section(node)
@@ -310,6 +331,8 @@ class Run:
         for line in out.splitlines():
             if line.strip():
                 r = json.loads(line)
+                if r.get("kind") == "key":
+                    continue   # signing keys vouched for by a collector: bookkeeping
                 keys.append((r["origin"], r["seq"]))
         return keys
 

@@ -32,8 +32,8 @@ import subprocess
 import sys
 import time
 
-from fhtest import (AGENT, BIN, COLLECTOR, CTL, Run, counters, delta, endpoint, free_ports,
-                    missing_binaries, stored, wait_for)
+from fhtest import (AGENT, BIN, COLLECTOR, CTL, RELAY_ALL, Run, counters, delta, endpoint,
+                    free_ports, missing_binaries, stored, wait_for)
 
 INJECT = os.path.abspath(os.environ.get("FH_INJECT")
                          or os.path.join(BIN, "tests", "fh-inject"))
@@ -315,7 +315,7 @@ def main(argv):
                                 + ([INJECT] if scenario == "bad_input" else [])):
         print("run_integration: %s is missing (FH_BIN=%s)" % (exe, BIN), file=sys.stderr)
         return 1
-    run = Run(scenario, RELAY)
+    run = Run(scenario, RELAY, relay_policy=RELAY_ALL)   # every report counted at the top
     run.note("%s: temp dir %s, binaries from %s" % (scenario, run.dir, BIN))
     try:
         tree = Tree(run)

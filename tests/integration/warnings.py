@@ -27,8 +27,10 @@ PROVINCE, CITY = "320000", "320000/320100"
 COUNTY_A, COUNTY_B = CITY + "/320102", CITY + "/320104"
 SCHOOLS = [(COUNTY_A, "3132000001"), (COUNTY_A, "3132000002"), (COUNTY_A, "3132000003"),
            (COUNTY_B, "3132000101"), (COUNTY_B, "3132000102")]
-RELAY = {"retry_min_ms": 200, "retry_max_ms": 1000, "heartbeat_ms": 300}
-ACK_DEADLINE_S = 10
+# Heartbeats slower than the acknowledgement deadline: warnings are pushed down at once,
+# not carried by the next heartbeat's ack.
+RELAY = {"retry_min_ms": 200, "retry_max_ms": 1000, "heartbeat_ms": 30000}
+ACK_DEADLINE_S = 5
 SEEN_DEADLINE_S = 20
 
 
@@ -57,7 +59,9 @@ def main():
     if missing:
         print("missing binaries: %s" % missing)
         return 1
-    run = Run("warnings", RELAY)
+    # built-in relay policy: health stays at the counties, hosts reach the city as
+    # rollup counts (every second here)
+    run = Run("warnings", RELAY, rollup_period_s=1)
     try:
         ports = free_ports(4)
         prov = run.collector("province", PROVINCE, ports[0], None)
@@ -68,7 +72,7 @@ def main():
         for i, (county, school) in enumerate(SCHOOLS):
             parent = ports[2] if county == COUNTY_A else ports[3]
             agents.append(run.agent("agent-%d" % i, "%s/%s/host-%d" % (county, school, i),
-                                    parent, ["--interval-ms", "500"]))
+                                    parent, ["--interval-ms", "20000"]))
         for n in [prov, city, ca, cb] + agents:
             n.start()
 

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -98,8 +99,13 @@ static void test_top_processes_of_this_host_are_sorted(void **state)
     fh_health_procs_sample(ps, "/proc", 1000, cpu, &ncpu, rss, &nrss);
     assert_int_equal(ncpu, 0);                /* no CPU % without a previous sample */
     assert_true(nrss >= 1);                   /* this test itself at least */
-    for (volatile unsigned long spin = 0; spin < 50000000ul; spin++)
-        ;
+    /* Use some CPU: 50 ms of it (a few clock ticks), however loaded the machine is,
+     * bounded by 10 s of wall time. */
+    clock_t c0 = clock();
+    time_t t0 = time(NULL);
+    while (clock() - c0 < CLOCKS_PER_SEC / 20 && time(NULL) - t0 < 10)
+        for (volatile unsigned long spin = 0; spin < 100000ul; spin++)
+            ;
     fh_health_procs_sample(ps, "/proc", 1300, cpu, &ncpu, rss, &nrss);
     assert_true(nrss >= 1 && nrss <= FH_HEALTH_TOP);
     for (size_t i = 1; i < nrss; i++)
