@@ -8,6 +8,7 @@
  *   "U\0<class>\0<fp>\0<unit>"     -> u64 time the unit was last seen with it
  *   "N\0incident"                  -> u64 the last incident number used here */
 #include "incidents.h"
+#include "incidents_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,35 +24,6 @@
 #include "relay_policy.h"
 #include "report.h"
 
-#define KEY_MAX (3 * FH_PATH_MAX + 64)
-#define FP_MAX 128
-
-struct fh_incidents {
-    char self[FH_PATH_MAX];
-    enum fh_path_level level;
-    bool top;
-    char profile[32];
-    struct fh_grade_profile *prof;
-    const struct fh_relay_policy *policy;
-    uint64_t window_us, grace_us;
-};
-
-static const char *const state_names[] = {"unspecified", "reported", "graded", "contained",
-                                          "eradicated", "recovered", "closed"};
-
-Fh__IncidentState fh_incident_state_from_name(const char *name)
-{
-    for (size_t i = 1; name && i < sizeof state_names / sizeof state_names[0]; i++)
-        if (strcmp(name, state_names[i]) == 0)
-            return (Fh__IncidentState)i;
-    return FH__INCIDENT_STATE__INCIDENT_STATE_UNSPECIFIED;
-}
-
-const char *fh_incident_state_name(Fh__IncidentState s)
-{
-    return (unsigned)s < sizeof state_names / sizeof state_names[0] ? state_names[s]
-                                                                     : state_names[0];
-}
 
 static enum fh_path_level level_of(const char *path)
 {
@@ -118,7 +90,7 @@ static const char *playbook_of(const char *cls)
 
 /* ---- records ---- */
 
-static Fh__IncidentRecord *load(struct fh_txn *t, const char *id)
+Fh__IncidentRecord *fh_inc_load(struct fh_txn *t, const char *id)
 {
     char kb[KEY_MAX];
     const char *parts[] = {id};
@@ -135,7 +107,7 @@ static Fh__IncidentRecord *load(struct fh_txn *t, const char *id)
     return r;
 }
 
-static int save(struct fh_txn *t, Fh__Incident *inc, uint64_t received_us, bool late,
+int fh_inc_save(struct fh_txn *t, Fh__Incident *inc, uint64_t received_us, bool late,
                 uint64_t delay_s, const char *from)
 {
     Fh__IncidentRecord r = FH__INCIDENT_RECORD__INIT;
@@ -185,7 +157,7 @@ static int new_id(struct fh_incidents *in, struct fh_txn *t, char *id)
 }
 
 /* Send a revision up (as this collector's own report) and keep it here as stored. */
-static int emit(struct fh_incidents *in, struct fh_txn *t, Fh__Incident *inc, uint64_t *made)
+int fh_inc_emit(struct fh_incidents *in, struct fh_txn *t, Fh__Incident *inc, uint64_t *made)
 {
     uint64_t seq = fh_txn_next_seq(t);
     uint8_t *env;
@@ -327,7 +299,7 @@ static int spread(struct fh_incidents *in, struct fh_txn *t, const char *cls, co
     size_t sklen = fh_kv_key(kb, sizeof kb, 'S', parts, 2);
     char id[FH_INCIDENT_ID_MAX];
     index_get(t, kb, sklen, id);
-    old = id[0] ? load(t, id) : NULL;
+    old = id[0] ? fh_inc_load(t, id) : NULL;
     if (old && (old->incident->n_units >= u.n ||
                 old->incident->state == FH__INCIDENT_STATE__INCIDENT_STATE_CLOSED))
         goto out;   /* no wider than what was reported */
@@ -363,8 +335,8 @@ static int spread(struct fh_incidents *in, struct fh_txn *t, const char *cls, co
     inc.updated_us = now;
     inc.state = FH__INCIDENT_STATE__INCIDENT_STATE_GRADED;
     inc.revision = old ? old->incident->revision + 1 : 1;
-    if (!(err = emit(in, t, &inc, made)))
-        err = save(t, &inc, old ? old->received_us : now, false, 0, "");
+    if (!(err = fh_inc_emit(in, t, &inc, made)))
+        err = fh_inc_save(t, &inc, old ? old->received_us : now, false, 0, "");
 out:
     if (old)
         fh__incident_record__free_unpacked(old, NULL);
@@ -405,7 +377,7 @@ static int on_detection(struct fh_incidents *in, struct fh_txn *t, const Fh__Env
     if (!klen)
         return 0;
     index_get(t, kb, klen, id);
-    Fh__IncidentRecord *old = id[0] ? load(t, id) : NULL;
+    Fh__IncidentRecord *old = id[0] ? fh_inc_load(t, id) : NULL;
     uint32_t count = d->count ? d->count : 1;
     uint64_t seen = d->last_seen_us ? d->last_seen_us : env->time_us;
     if (seen > now)
@@ -429,10 +401,10 @@ static int on_detection(struct fh_incidents *in, struct fh_txn *t, const Fh__Env
         if (new_host) {
             inc.revision++;
             inc.updated_us = now;
-            err = emit(in, t, &inc, made);
+            err = fh_inc_emit(in, t, &inc, made);
         }
         if (!err)
-            err = save(t, &inc, old->received_us, false, 0, "");
+            err = fh_inc_save(t, &inc, old->received_us, false, 0, "");
     } else {
         Fh__Incident inc = FH__INCIDENT__INIT;
         char *units[1] = {unit}, *hosts[1] = {env->origin}, rule[256];
@@ -457,8 +429,8 @@ static int on_detection(struct fh_incidents *in, struct fh_txn *t, const Fh__Env
         inc.revision = 1;
         inc.updated_us = now;
         grade(in, &inc, FH_SCOPE_UNIT, 1, now, rule, sizeof rule);
-        if (!(err = emit(in, t, &inc, made)))
-            err = save(t, &inc, now, false, 0, "");
+        if (!(err = fh_inc_emit(in, t, &inc, made)))
+            err = fh_inc_save(t, &inc, now, false, 0, "");
     }
     if (!err && !d->drill && (err = unit_seen(t, d->class_code, fp, unit, now)) == 0)
         err = spread(in, t, d->class_code, fp,
@@ -476,7 +448,7 @@ static int on_child_incident(struct fh_incidents *in, struct fh_txn *t, const ch
 {
     if (!inc->id || !inc->id[0] || strnlen(inc->id, FH_INCIDENT_ID_MAX) >= FH_INCIDENT_ID_MAX)
         return 0;
-    Fh__IncidentRecord *old = load(t, inc->id);
+    Fh__IncidentRecord *old = fh_inc_load(t, inc->id);
     if (old && old->incident->revision >= inc->revision) {
         fh__incident_record__free_unpacked(old, NULL);
         return 0;   /* an older revision arriving late */
@@ -490,7 +462,7 @@ static int on_child_incident(struct fh_incidents *in, struct fh_txn *t, const ch
         fh_log(FH_LOG_WARN, "incident %s (grade %u) from %s arrived %llu s after its "
                "deadline: 迟报", inc->id, inc->grade, sender, (unsigned long long)delay_s);
     }
-    int err = save(t, inc, old ? old->received_us : now, late, delay_s, sender);
+    int err = fh_inc_save(t, inc, old ? old->received_us : now, late, delay_s, sender);
     if (old)
         fh__incident_record__free_unpacked(old, NULL);
     if (err || inc->drill || !inc->fingerprint || !inc->fingerprint[0] || !inc->class_code)
@@ -524,104 +496,4 @@ int fh_incidents_on_report(struct fh_incidents *in, struct fh_txn *t, const char
         return on_child_incident(in, t, sender, inc, now_us, made);
     }
     return 0;
-}
-
-/* ---- fenghuo-ctl ---- */
-
-struct each {
-    fh_incident_fn fn;
-    void *arg;
-};
-
-static int each_record(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
-{
-    struct each *e = arg;
-    Fh__IncidentRecord *r = fh__incident_record__unpack(NULL, vlen, val);
-    int err = r && r->incident ? e->fn(e->arg, r) : 0;
-    if (r)
-        fh__incident_record__free_unpacked(r, NULL);
-    return err;
-}
-
-int fh_incidents_each(struct fh_store *st, fh_incident_fn fn, void *arg)
-{
-    struct each e = {fn, arg};
-    return fh_kv_each(st, NULL, "I", 2, each_record, &e);
-}
-
-Fh__IncidentRecord *fh_incidents_get(struct fh_store *st, const char *id)
-{
-    struct fh_txn *t;
-    if (fh_txn_begin(st, false, &t) != 0)
-        return NULL;
-    Fh__IncidentRecord *r = load(t, id);
-    fh_txn_abort(t);
-    return r;
-}
-
-int fh_incidents_update(struct fh_incidents *in, struct fh_txn *t, const char *id,
-                        const char *state, const char *note, const char *summary_report,
-                        const uint32_t *done, size_t ndone, uint64_t now_us, char *why,
-                        size_t why_len)
-{
-    uint32_t steps[FH_PLAYBOOK_MAX_STEPS];
-    size_t nsteps = 0;
-    Fh__IncidentRecord *old = load(t, id);
-    int err = FH_EINVAL;
-    if (!old) {
-        snprintf(why, why_len, "no incident %s here", id);
-        return FH_ENOTFOUND;
-    }
-    Fh__Incident inc = *old->incident;
-    Fh__IncidentState to = state && state[0] ? fh_incident_state_from_name(state) : inc.state;
-    if (strcmp(inc.made_by, in->self) != 0) {
-        snprintf(why, why_len, "incident %s was made by %s: update it there", id, inc.made_by);
-    } else if (!to) {
-        snprintf(why, why_len, "unknown state \"%s\" (reported, graded, contained, "
-                 "eradicated, recovered, closed)", state);
-    } else if (to < inc.state) {
-        snprintf(why, why_len, "an incident does not go back from %s to %s",
-                 fh_incident_state_name(inc.state), fh_incident_state_name(to));
-    } else if (inc.state == FH__INCIDENT_STATE__INCIDENT_STATE_CLOSED) {
-        snprintf(why, why_len, "incident %s is closed", id);
-    } else if (ndone && !fh_playbook_get(inc.playbook)) {
-        snprintf(why, why_len, "incident %s has no playbook to tick off", id);
-    } else if (to == FH__INCIDENT_STATE__INCIDENT_STATE_CLOSED && inc.grade <= 3 &&
-               inc.summary_due_days >= 0 && (!summary_report || !summary_report[0])) {
-        snprintf(why, why_len, "closing a grade %s incident needs the summary investigation "
-                 "report (总结调查报告): --summary-report FILE", inc.grade == 3 ? "III" : "II+");
-    } else {
-        err = 0;
-    }
-    if (!err) {
-        if (to >= FH__INCIDENT_STATE__INCIDENT_STATE_RECOVERED && !inc.response_ended_us)
-            inc.response_ended_us = now_us;
-        inc.state = to;
-        if (note)
-            inc.note = (char *)note;
-        if (summary_report && summary_report[0])
-            inc.summary_report = (char *)summary_report;
-        /* steps ticked off: what was, plus what is new, each once, within the playbook */
-        size_t max = fh_playbook_steps(fh_playbook_get(inc.playbook));
-        for (size_t i = 0; i < inc.n_playbook_done && nsteps < FH_PLAYBOOK_MAX_STEPS; i++)
-            steps[nsteps++] = inc.playbook_done[i];
-        for (size_t i = 0; i < ndone; i++) {
-            bool seen = done[i] < 1 || done[i] > max;
-            for (size_t k = 0; k < nsteps && !seen; k++)
-                seen = steps[k] == done[i];
-            if (!seen && nsteps < FH_PLAYBOOK_MAX_STEPS)
-                steps[nsteps++] = done[i];
-        }
-        inc.playbook_done = steps;
-        inc.n_playbook_done = nsteps;
-        inc.revision++;
-        inc.updated_us = now_us;
-        uint64_t made = 0;
-        if (!(err = emit(in, t, &inc, &made)))
-            err = save(t, &inc, old->received_us, old->late, old->delay_s, old->from);
-        if (err)
-            snprintf(why, why_len, "%s", fh_strerror(err));
-    }
-    fh__incident_record__free_unpacked(old, NULL);
-    return err;
 }
