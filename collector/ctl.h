@@ -49,6 +49,10 @@ int fh_ctl_open_store(const struct fh_ctl_opts *o, struct fh_store **st);
 /* Hand req to the running collector of o->data (control.h) and wait for its answer
  * (*res, the caller decrefs). Returns 0, or 1 after printing why there is no answer. */
 int fh_ctl_request(const struct fh_ctl_opts *o, json_t *req, json_t **res);
+/* The same, taking req's reference, then the answer printed: --json as is, else the id
+ * (and revision) it made, "ok", or "refused: why" on stderr. Returns the exit code: 0,
+ * 1 (no answer), 2 (refused). */
+int fh_ctl_request_print(const struct fh_ctl_opts *o, json_t *req);
 /* Print a JSON document as fenghuo-ctl --json does (indented, ASCII, newline). */
 void fh_ctl_print_json(json_t *doc);
 

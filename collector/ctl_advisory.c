@@ -230,23 +230,10 @@ static int issue(const struct fh_ctl_opts *o, int argc, char **argv)
     }
     if (scope)
         json_object_set_new(spec, "scope", json_string(scope));
-    json_t *req = json_pack("{s:s, s:o}", "cmd", "advisory", "advisory", spec), *res;
+    json_t *req = json_pack("{s:s, s:o}", "cmd", "advisory", "advisory", spec);
     if (by)
         json_object_set_new(req, "by", json_string(by));
-    int rc = fh_ctl_request(o, req, &res);
-    json_decref(req);
-    if (rc)
-        return rc;
-    bool ok = json_is_true(json_object_get(res, "ok"));
-    if (o->json)
-        fh_ctl_print_json(res);
-    else if (ok)
-        printf("%s\n", json_string_value(json_object_get(res, "id")));
-    else
-        fprintf(stderr, "fenghuo-ctl: refused: %s\n",
-                json_string_value(json_object_get(res, "error")));
-    json_decref(res);
-    return ok ? 0 : 2;
+    return fh_ctl_request_print(o, req);
 }
 
 static int run(const struct fh_ctl_opts *o, int argc, char **argv)

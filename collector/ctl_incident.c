@@ -174,21 +174,7 @@ static int change(const struct fh_ctl_opts *o, const char *sub, int argc, char *
             return 1;
         }
     }
-    json_t *res;
-    int rc = fh_ctl_request(o, req, &res);
-    json_decref(req);
-    if (rc)
-        return rc;
-    bool ok = json_is_true(json_object_get(res, "ok"));
-    if (o->json)
-        fh_ctl_print_json(res);
-    else if (ok)
-        printf("ok\n");
-    else
-        fprintf(stderr, "fenghuo-ctl: refused: %s\n",
-                json_string_value(json_object_get(res, "error")));
-    json_decref(res);
-    return ok ? 0 : 2;
+    return fh_ctl_request_print(o, req);
 }
 
 static int run(const struct fh_ctl_opts *o, int argc, char **argv)

@@ -1,6 +1,7 @@
 /* ctl_request.c - hand a request to the running collector (collector/control.h) and
  * wait for its answer. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -50,4 +51,29 @@ int fh_ctl_request(const struct fh_ctl_opts *o, json_t *req, json_t **res)
     fprintf(stderr, "fenghuo-ctl: the collector took the request but has not answered; see "
                     "its log\n");
     return 1;
+}
+
+int fh_ctl_request_print(const struct fh_ctl_opts *o, json_t *req)
+{
+    json_t *res;
+    int rc = fh_ctl_request(o, req, &res);
+    json_decref(req);
+    if (rc)
+        return rc;
+    bool ok = json_is_true(json_object_get(res, "ok"));
+    json_t *id = json_object_get(res, "id"), *rev = json_object_get(res, "revision");
+    if (o->json)
+        fh_ctl_print_json(res);
+    else if (ok && id && rev)
+        printf("%s (revision %lld)\n", json_string_value(id),
+               (long long)json_integer_value(rev));
+    else if (ok && id)
+        printf("%s\n", json_string_value(id));
+    else if (ok)
+        printf("ok\n");
+    else
+        fprintf(stderr, "fenghuo-ctl: refused: %s\n",
+                json_string_value(json_object_get(res, "error")));
+    json_decref(res);
+    return ok ? 0 : 2;
 }

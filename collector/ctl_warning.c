@@ -82,28 +82,6 @@ static int options(json_t *req, int argc, char **argv, int first)
     return 0;
 }
 
-static int request(const struct fh_ctl_opts *o, json_t *req)
-{
-    json_t *res;
-    int rc = fh_ctl_request(o, req, &res);
-    json_decref(req);
-    if (rc)
-        return rc;
-    bool ok = json_is_true(json_object_get(res, "ok"));
-    if (o->json)
-        fh_ctl_print_json(res);
-    else if (ok && json_object_get(res, "id"))
-        printf("%s (revision %lld)\n", json_string_value(json_object_get(res, "id")),
-               (long long)json_integer_value(json_object_get(res, "revision")));
-    else if (ok)
-        printf("ok\n");
-    else
-        fprintf(stderr, "fenghuo-ctl: refused: %s\n",
-                json_string_value(json_object_get(res, "error")));
-    json_decref(res);
-    return ok ? 0 : 2;
-}
-
 static const char *const actions[] = {"unspecified", "issued", "adjusted", "lifted"};
 
 static json_t *warning_json(const Fh__Warning *w)
@@ -298,7 +276,7 @@ static int run(const struct fh_ctl_opts *o, int argc, char **argv)
         json_decref(req);
         return 1;
     }
-    return request(o, req);
+    return fh_ctl_request_print(o, req);
 }
 
 const struct fh_ctl_cmd fh_ctl_cmd_warning = {
