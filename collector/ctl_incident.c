@@ -61,7 +61,7 @@ static int add(void *arg, const Fh__IncidentRecord *r)
 static void print_line(json_t *rec)
 {
     json_t *o = json_object_get(rec, "incident");
-    printf("%-28s %-12s %-9s %-9s %-8s %3zu units%s%s%s\n",
+    printf("%-28s %-12s %-9s %-9s %-8s %3zu units%s%s%s%s\n",
            json_string_value(json_object_get(o, "id")),
            json_string_value(json_object_get(o, "grade_name")),
            json_string_value(json_object_get(o, "class_code")),
@@ -69,6 +69,7 @@ static void print_line(json_t *rec)
            json_string_value(json_object_get(o, "state_name")),
            json_array_size(json_object_get(o, "units")),
            json_is_true(json_object_get(rec, "late")) ? "  迟报 LATE" : "",
+           json_is_true(json_object_get(o, "missed")) ? "  漏报 MISSED" : "",
            json_is_true(json_object_get(o, "drill")) ? "  [演练 drill]" : "",
            json_is_true(json_object_get(rec, "summary_overdue")) ? "  SUMMARY OVERDUE" : "");
 }

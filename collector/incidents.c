@@ -64,6 +64,9 @@ int fh_incidents_new(const struct fh_incidents_opts *o, struct fh_incidents **ou
     in->top = o->top;
     in->window_us = (uint64_t)o->window_s * 1000000u;
     in->grace_us = (uint64_t)o->grace_s * 1000000u;
+    /* Test only: a tier that hides its incidents (瞒报), for the 漏报 test. */
+    if ((in->conceal = getenv("FH_TEST_CONCEAL_INCIDENTS") != NULL))
+        fh_log(FH_LOG_WARN, "FH_TEST_CONCEAL_INCIDENTS: making no incidents (a test)");
     in->policy = o->policy;
     *out = in;
     return 0;
@@ -82,7 +85,7 @@ void fh_incidents_free(struct fh_incidents *in)
     free(in);
 }
 
-static const char *playbook_of(const char *cls)
+const char *fh_inc_playbook(const char *cls)
 {
     const struct fh_playbook *p = fh_playbook_for_class(cls);
     return p ? p->id : "";
@@ -143,7 +146,7 @@ static void index_get(struct fh_txn *t, const char *kb, size_t klen, char *id)
     }
 }
 
-static int new_id(struct fh_incidents *in, struct fh_txn *t, char *id)
+int fh_inc_new_id(struct fh_incidents *in, struct fh_txn *t, char *id)
 {
     static const char key[] = "N\0incident";
     const void *val;
@@ -162,8 +165,11 @@ int fh_inc_emit(struct fh_incidents *in, struct fh_txn *t, Fh__Incident *inc, ui
     uint64_t seq = fh_txn_next_seq(t);
     uint8_t *env;
     size_t len;
-    int err = fh_origin_emit_txn(t, in->self, FH__KIND__KIND_INCIDENT, &inc->base, seq,
-                                 false, &env, &len);
+    int err = fh_missed_reported(t, inc);
+    if (err)
+        return err;
+    err = fh_origin_emit_txn(t, in->self, FH__KIND__KIND_INCIDENT, &inc->base, seq,
+                             false, &env, &len);
     if (err)
         return err;
     /* up in the lane its grade asks for: Ⅰ..Ⅲ urgent, Ⅳ bulk (relay_policy.h) */
@@ -187,7 +193,7 @@ int fh_inc_emit(struct fh_incidents *in, struct fh_txn *t, Fh__Incident *inc, ui
 }
 
 /* Grade inc by the profile for its class and spread; a new grade restarts the duty. */
-static void grade(struct fh_incidents *in, Fh__Incident *inc, enum fh_grade_scope scope,
+void fh_inc_grade(struct fh_incidents *in, Fh__Incident *inc, enum fh_grade_scope scope,
                   uint64_t units, uint64_t now, char *rule, size_t rule_len)
 {
     struct fh_grade_input gi = {0};
@@ -309,7 +315,7 @@ static int spread(struct fh_incidents *in, struct fh_txn *t, const char *cls, co
     if (old) {
         inc = *old->incident;
     } else {
-        if ((err = new_id(in, t, id)) || (err = fh_kv_put(t, kb, sklen, id, strlen(id))))
+        if ((err = fh_inc_new_id(in, t, id)) || (err = fh_kv_put(t, kb, sklen, id, strlen(id))))
             goto out;
         inc.id = id;
         inc.class_code = (char *)cls;
@@ -317,7 +323,7 @@ static int spread(struct fh_incidents *in, struct fh_txn *t, const char *cls, co
         inc.detected_us = detected_us;
         inc.made_by = in->self;
         inc.n_hosts = 0;
-        inc.playbook = (char *)playbook_of(cls);
+        inc.playbook = (char *)fh_inc_playbook(cls);
     }
     for (size_t i = 0; i < u.n; i++)
         units[i] = u.path[i];
@@ -326,7 +332,7 @@ static int spread(struct fh_incidents *in, struct fh_txn *t, const char *cls, co
     const char *scope_name;
     enum fh_grade_scope scope = spread_scope(&u, &scope_name);
     inc.spread_scope = (char *)scope_name;
-    grade(in, &inc, scope, u.n, now, rule, sizeof rule);
+    fh_inc_grade(in, &inc, scope, u.n, now, rule, sizeof rule);
     snprintf(summary, sizeof summary, "%s %.32s… in %zu units under %s", cls, fp, u.n,
              in->self);
     inc.summary = summary;
@@ -408,7 +414,7 @@ static int on_detection(struct fh_incidents *in, struct fh_txn *t, const Fh__Env
     } else {
         Fh__Incident inc = FH__INCIDENT__INIT;
         char *units[1] = {unit}, *hosts[1] = {env->origin}, rule[256];
-        if ((err = new_id(in, t, id)) || (err = fh_kv_put(t, kb, klen, id, strlen(id))))
+        if ((err = fh_inc_new_id(in, t, id)) || (err = fh_kv_put(t, kb, klen, id, strlen(id))))
             goto out;
         inc.id = id;
         inc.class_code = d->class_code;
@@ -425,10 +431,10 @@ static int on_detection(struct fh_incidents *in, struct fh_txn *t, const Fh__Env
         inc.made_by = in->self;
         inc.drill = d->drill;
         inc.summary = d->summary;
-        inc.playbook = (char *)playbook_of(d->class_code);
+        inc.playbook = (char *)fh_inc_playbook(d->class_code);
         inc.revision = 1;
         inc.updated_us = now;
-        grade(in, &inc, FH_SCOPE_UNIT, 1, now, rule, sizeof rule);
+        fh_inc_grade(in, &inc, FH_SCOPE_UNIT, 1, now, rule, sizeof rule);
         if (!(err = fh_inc_emit(in, t, &inc, made)))
             err = fh_inc_save(t, &inc, now, false, 0, "");
     }
@@ -465,6 +471,8 @@ static int on_child_incident(struct fh_incidents *in, struct fh_txn *t, const ch
     int err = fh_inc_save(t, inc, old ? old->received_us : now, late, delay_s, sender);
     if (old)
         fh__incident_record__free_unpacked(old, NULL);
+    if (!err)
+        err = fh_missed_reported(t, inc);
     if (err || inc->drill || !inc->fingerprint || !inc->fingerprint[0] || !inc->class_code)
         return err;
     for (size_t i = 0; i < inc->n_units && !err; i++)
@@ -479,7 +487,10 @@ int fh_incidents_on_report(struct fh_incidents *in, struct fh_txn *t, const char
                            uint64_t now_us, uint64_t *made)
 {
     if (env->kind == FH__KIND__KIND_DETECTION && strcmp(sender, env->origin) == 0)
-        return on_detection(in, t, env, (const Fh__Detection *)body, now_us, made);
+        return in->conceal ? 0 : on_detection(in, t, env, (const Fh__Detection *)body, now_us,
+                                               made);
+    if (env->kind == FH__KIND__KIND_ROLLUP)
+        return fh_missed_on_rollup(in, t, env, (const Fh__Rollup *)body, now_us, made);
     if (env->kind == FH__KIND__KIND_INCIDENT) {
         /* An incident is its maker's own report, id "<maker>#<n>": anything else would
          * let a child write over another's incidents (this collector's included). */

@@ -13,6 +13,9 @@ Two runs on 127.0.0.1, every collector with the education profile:
             grade Ⅲ (education Ⅲ④ 多个单位), which reaches the province within
             SPREAD_DEADLINE_S and is not late there. A person moves it through its
             lifecycle at the county; closing it without the summary report is refused.
+  missed    the county hides its incidents (FH_TEST_CONCEAL_INCIDENTS, test only); the
+            city counts the schools' detections in the county's rollups, no incident
+            comes, and after the grace it makes one per unit itself, marked 漏报.
   late      the same tree, but the city and the province run three hours ahead
             (FH_TEST_CLOCK_OFFSET_S): to them the county's report arrives three hours
             after it was due, as if the county's uplink had been cut that long. The
@@ -24,7 +27,7 @@ import subprocess
 import sys
 import time
 
-from fhtest import AGENT, COLLECTOR, CTL, Run, free_ports, missing_binaries, wait_for
+from fhtest import CTL, Run, ctl, free_ports, require_binaries, wait_for
 
 PROVINCE, CITY, COUNTY = "320000", "320000/320100", "320000/320100/320102"
 SCHOOLS = ["3132000001", "3132000002", "3132000003"]
@@ -33,12 +36,6 @@ SPREAD_DEADLINE_S = 2.0
 WAIT_S = 15
 THREE_HOURS_S = 3 * 3600
 VIRUS = "WannaCry 变种 (样本 SHA-256 5ff4…e2a1) 在共享目录中被发现"
-
-
-def ctl(node, *args):
-    r = subprocess.run([CTL, "-d", node.data_dir] + list(args), stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
-    return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
 
 
 def incidents(node):
@@ -54,10 +51,28 @@ def spread_at(node, units=1):
     return None
 
 
-def tree(run, clock_offset_s=0):
-    """Start the tree; the city and the province run clock_offset_s ahead."""
+def start_with(node, env):
+    """Start node with env added to this process's environment for it alone."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        node.start()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def tree(run, clock_offset_s=0, conceal=False, grace_s=None):
+    """Start the tree; the city and the province run clock_offset_s ahead; conceal: the
+    county makes no incidents (a tier that hides them); grace_s: [incidents]
+    report_grace_s of every collector."""
     ports = free_ports(3)
     edu = "\n[incidents]\nprofile = education\n"
+    if grace_s is not None:
+        edu += "report_grace_s = %d\n" % grace_s
     prov = run.collector("province", PROVINCE, ports[0], None, extra=edu)
     city = run.collector("city", CITY, ports[1], ports[0], extra=edu)
     county = run.collector("county", COUNTY, ports[2], ports[1], extra=edu)
@@ -68,15 +83,10 @@ def tree(run, clock_offset_s=0):
         agents.append(run.agent("agent-%d" % i, "%s/%s/host-%d" % (COUNTY, school, i),
                                 ports[2], ["--interval-ms", "1000"],
                                 extra="[spool]\ndir = %s\ninterval_s = 1\n" % spool))
-    saved = os.environ.get("FH_TEST_CLOCK_OFFSET_S")
     for n in (prov, city):
-        os.environ["FH_TEST_CLOCK_OFFSET_S"] = str(clock_offset_s)
-        n.start()
-    if saved is None:
-        os.environ.pop("FH_TEST_CLOCK_OFFSET_S", None)
-    else:
-        os.environ["FH_TEST_CLOCK_OFFSET_S"] = saved
-    for n in [county] + agents:
+        start_with(n, {"FH_TEST_CLOCK_OFFSET_S": str(clock_offset_s)})
+    start_with(county, {"FH_TEST_CONCEAL_INCIDENTS": "1"} if conceal else {})
+    for n in agents:
         n.start()
     return prov, city, county, spools
 
@@ -169,9 +179,34 @@ def late():
     return run.finish(codes)
 
 
+def missed():
+    run = Run("incidents-missed", RELAY, rollup_period_s=1)
+    try:
+        prov, city, county, spools = tree(run, conceal=True, grace_s=2)
+        time.sleep(1.0)
+        submit_virus(run, spools)
+
+        def missed_at(node):
+            recs = [r for r in incidents(node) if r["incident"].get("missed")]
+            return recs if len(recs) == len(SCHOOLS) else None
+        recs = wait_for(lambda: missed_at(city), WAIT_S)
+        run.check(recs is not None, "the city marks 漏报 for each of the %d schools whose "
+                  "detections its rollups count without an incident from below" % len(SCHOOLS))
+        if recs:
+            run.check(sorted(r["incident"]["units"][0] for r in recs) ==
+                      ["%s/%s" % (COUNTY, s) for s in SCHOOLS] and
+                      all(r["incident"]["class_code"] == "MI.CVI" and
+                          r["incident"]["made_by"] == CITY for r in recs),
+                      "made by the city, one per unit, class MI.CVI")
+        run.check(not incidents(county), "the county (hiding them) made none")
+        run.check(wait_for(lambda: missed_at(prov), WAIT_S) is not None,
+                  "the province holds the city's 漏报 incidents")
+    finally:
+        codes = run.stop_all()
+    return run.finish(codes)
+
+
 if __name__ == "__main__":
-    missing = missing_binaries([COLLECTOR, AGENT, CTL])
-    if missing:
-        print("missing binaries: %s" % missing)
+    if not require_binaries():
         sys.exit(1)
-    sys.exit(on_time() | late())
+    sys.exit(on_time() | late() | missed())
