@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 
-from fhtest import AGENT, COLLECTOR, CTL, Run, free_ports, missing_binaries, wait_for
+from fhtest import CTL, Run, ctl, free_ports, require_binaries, wait_for
 
 PROVINCE, CITY, COUNTY = "320000", "320000/320100", "320000/320100/320102"
 RELAY = {"retry_min_ms": 200, "retry_max_ms": 1000, "heartbeat_ms": 300}
@@ -49,21 +49,13 @@ def status_file(version):
                    "Version: %s\n\n" % p for p in pkgs)
 
 
-def ctl(node, *args):
-    r = subprocess.run([CTL, "-d", node.data_dir] + list(args), stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
-    return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
-
-
 def compliance(node, aid):
     rc, out, _ = ctl(node, "--json", "advisory", "show", aid)
     return json.loads(out)["compliance"] if rc == 0 else None
 
 
 def main():
-    missing = missing_binaries([COLLECTOR, AGENT, CTL])
-    if missing:
-        print("missing binaries: %s" % missing)
+    if not require_binaries():
         return 1
     # built-in relay policy: health and patch state stay at the county, hosts reach the
     # province as rollup counts (every second here), answers in detail

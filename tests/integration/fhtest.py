@@ -2,6 +2,10 @@
 
     from fhtest import Run, Node, free_ports, endpoint, wait_for, ...
 
+The probe tests (probe_*.py) share more: require_binaries(), collector_and_agent(),
+records() / bodies() / detections() of `fenghuo-ctl export --jsonl`, logged(); ctl()
+runs fenghuo-ctl returning (exit status, stdout, stderr).
+
 A Run is one test's temp dir, the nodes started in it (collectors, agents, helper
 tools such as fh-proxy) and the checks made. A Node is one process with its argv, data
 dir and log file; it can be started again after a SIGKILL with the same config and data
@@ -396,3 +400,70 @@ def counters(node):
 
 def delta(before, after):
     return {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+
+
+# ---- what the probe tests share: one collector and one agent, the records at the collector
+
+PROBE_COUNTY = "320000/320100/320102"
+PROBE_RELAY = {"retry_min_ms": 200, "retry_max_ms": 1000, "heartbeat_ms": 1000}
+START_WAIT_S = 10.0           # a node's start to its first answer (status, a log line)
+CTL_SLOW_TIMEOUT_S = 20       # ctl(): commands that may wait on a busy store
+
+
+def require_binaries(paths=None):
+    """True when paths (default: the collector, the agent and fenghuo-ctl) are built;
+    else print "missing binaries: ..." and return False (the test then exits 1)."""
+    missing = missing_binaries(paths or [COLLECTOR, AGENT, CTL])
+    if missing:
+        print("missing binaries: %s" % ", ".join(missing))
+    return not missing
+
+
+def ctl(node, *args, timeout_s=CTL_SLOW_TIMEOUT_S):
+    """(exit status, stdout, stderr) of fenghuo-ctl -d node's data dir args; unlike
+    Run.ctl the failures are returned too, for tests that check refusals."""
+    r = subprocess.run([CTL, "-d", node.data_dir] + list(args), stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout_s)
+    return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+
+
+def records(run, node, kind=None):
+    """The records of `fenghuo-ctl export --jsonl` at node (dicts: kind, origin, seq,
+    body), only those of kind when it is given; [] while fenghuo-ctl fails."""
+    out = run.ctl(node.data_dir, "export", "--jsonl") or ""
+    recs = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return [r for r in recs if kind is None or r.get("kind") == kind]
+
+
+def bodies(run, node, kind):
+    """The bodies of the records of kind ("detection", "service", "health"...) at node."""
+    return [r["body"] for r in records(run, node, kind)]
+
+
+def detections(run, node, probe=None, class_code=None):
+    """The Detection bodies at node; only those of probe and of class_code when given."""
+    return [d for d in bodies(run, node, "detection")
+            if (probe is None or d.get("probe") == probe)
+            and (class_code is None or d.get("class_code") == class_code)]
+
+
+def logged(node, text, timeout_s=START_WAIT_S, interval_s=0.05):
+    """True once text is in node's log, waiting up to timeout_s."""
+    return bool(wait_for(lambda: text in node.log_text(), timeout_s, interval_s))
+
+
+def collector_and_agent(run, host, extra, port=None, args=(), patch=None):
+    """The one-collector-one-agent setup of the probe tests: collector "county" for
+    PROBE_COUNTY on port (default: a free one) and agent "agent" at host reporting to it,
+    with config text extra (its probe sections), argv args and [patch] body patch (None:
+    Run.agent's default). Starts the collector, waits up to START_WAIT_S for it to
+    answer, starts the agent. Returns (collector, agent)."""
+    if port is None:
+        (port,) = free_ports(1)
+    county = run.collector("county", PROBE_COUNTY, port, None)
+    more = {} if patch is None else {"patch": patch}
+    agent = run.agent("agent", host, port, list(args), extra, **more)
+    county.start()
+    wait_for(lambda: county.status(), START_WAIT_S, 0.05)
+    agent.start()
+    return county, agent

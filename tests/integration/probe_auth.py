@@ -10,27 +10,18 @@ export --jsonl` must hold a Detection of probe "auth", class NAI.ONAI, severity 
 source that address. Nothing of this machine's /var/log or /etc is read.
 Exit status 0: pass, 1: fail.
 """
-import json
 import os
 import sys
 import time
 
-from fhtest import AGENT, COLLECTOR, CTL, Run, free_ports, missing_binaries, wait_for
+from fhtest import (PROBE_COUNTY, PROBE_RELAY, Run, collector_and_agent, detections, logged,
+                    require_binaries, wait_for)
 
-COUNTY = "320000/320100/320102"
-HOST = COUNTY + "/3132000001/web01"
-RELAY = {"retry_min_ms": 200, "retry_max_ms": 1000, "heartbeat_ms": 1000}
+HOST = PROBE_COUNTY + "/3132000001/web01"
 DEADLINE_S = 5.0
-START_WAIT_S = 10.0
 SOURCE = "203.0.113.77"
 LINE = ("%s web01 sshd[%d]: Failed password for root from " + SOURCE +
         " port %d ssh2\n")
-
-
-def detections(run, node):
-    out = run.ctl(node.data_dir, "export", "--jsonl") or ""
-    return [json.loads(l)["body"] for l in out.splitlines()
-            if l.strip() and json.loads(l)["kind"] == "detection"]
 
 
 def put(root, rel, text, mode="w"):
@@ -42,27 +33,19 @@ def put(root, rel, text, mode="w"):
 
 
 def main():
-    missing = missing_binaries([COLLECTOR, AGENT, CTL])
-    if missing:
-        print("missing binaries: %s" % ", ".join(missing))
+    if not require_binaries():
         return 1
-    run = Run("probe_auth", RELAY)
+    run = Run("probe_auth", PROBE_RELAY)
     root = os.path.join(run.dir, "root")
     log = put(root, "var/log/auth.log", "")
     put(root, "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n")
     put(root, "etc/group", "root:x:0:\nsudo:x:27:\n")
     codes = {}
     try:
-        (cport,) = free_ports(1)
-        county = run.collector("county", COUNTY, cport, None)
-        agent = run.agent("agent", HOST, cport, [],
-                          "\n[auth]\nroot = %s\ninterval_s = 1\nfail_count = 5\n"
-                          "fail_window_s = 60\n" % root)
-        county.start()
-        wait_for(lambda: county.status(), START_WAIT_S, 0.05)
-        agent.start()
-        run.check(bool(wait_for(lambda: "probe auth: every" in agent.log_text(),
-                                START_WAIT_S, 0.05)), "the auth probe runs")
+        county, agent = collector_and_agent(
+            run, HOST, "\n[auth]\nroot = %s\ninterval_s = 1\nfail_count = 5\n"
+            "fail_window_s = 60\n" % root)
+        run.check(logged(agent, "probe auth: every"), "the auth probe runs")
         stamp = time.strftime("%b %e %H:%M:%S")
         with open(log, "a") as f:
             for i in range(6):
@@ -71,8 +54,8 @@ def main():
         run.note("6 failed logins from %s appended to %s" % (SOURCE, log))
 
         def found():
-            return [d for d in detections(run, county) if d.get("probe") == "auth"
-                    and d.get("facts", {}).get("source") == SOURCE]
+            return [d for d in detections(run, county, "auth")
+                    if d.get("facts", {}).get("source") == SOURCE]
 
         got = wait_for(found, DEADLINE_S, 0.2)
         if run.check(bool(got), "the brute force arrives at the collector within %.0f s "

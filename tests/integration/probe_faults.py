@@ -9,40 +9,28 @@ probe's shortest interval is 60 s): its first round now fails, and an FF.SHF det
 "probe patch failing" from probe "agent" reaches the collector, while health keeps
 flowing.
 """
-import json
 import os
 import sys
 import time
 
-from fhtest import AGENT, COLLECTOR, CTL, Run, free_ports, missing_binaries, wait_for
+from fhtest import (PROBE_COUNTY, PROBE_RELAY, Run, bodies, collector_and_agent,
+                    detections, require_binaries, wait_for)
 
-COUNTY = "320000/320100/320102"
-RELAY = {"retry_min_ms": 200, "retry_max_ms": 1000, "heartbeat_ms": 300}
-
-
-def bodies(run, node, kind):
-    out = run.ctl(node.data_dir, "export", "--jsonl") or ""
-    return [json.loads(l) for l in out.splitlines() if l.strip() and
-            json.loads(l).get("kind") == kind]
+RELAY = dict(PROBE_RELAY, heartbeat_ms=300)
 
 
 def main():
-    missing = missing_binaries([COLLECTOR, AGENT, CTL])
-    if missing:
-        print("missing binaries: %s" % missing)
+    if not require_binaries():
         return 1
     run = Run("probe_faults", RELAY)
     try:
-        port = free_ports(1)[0]
-        county = run.collector("county", COUNTY, port, None)
         root = os.path.join(run.dir, "root")
         os.makedirs(os.path.join(root, "var/lib/dpkg"))
         status = run.write("root/var/lib/dpkg/status",
                            "Package: bash\nStatus: install ok installed\nVersion: 5.2\n\n")
-        agent = run.agent("agent", COUNTY + "/3132000001/web01", port, ["--interval-ms", "300"],
-                          patch="enabled = true\nroot = %s\napt_check = false\n" % root)
-        county.start()
-        agent.start()
+        county, agent = collector_and_agent(
+            run, PROBE_COUNTY + "/3132000001/web01", "", args=["--interval-ms", "300"],
+            patch="enabled = true\nroot = %s\napt_check = false\n" % root)
         run.check(wait_for(lambda: bodies(run, county, "patch"), 10),
                   "the patch probe reports while its file is there")
         os.unlink(status)
@@ -52,11 +40,8 @@ def main():
         agent.start()
 
         def fault():
-            for r in bodies(run, county, "detection"):
-                b = r.get("body", {})
-                if b.get("class_code") == "FF.SHF" and b.get("probe") == "agent":
-                    return b
-            return None
+            ds = detections(run, county, "agent", "FF.SHF")
+            return ds[0] if ds else None
         b = wait_for(fault, 10)
         run.check(b is not None and "patch" in b.get("summary", ""),
                   "the failing probe is reported upward: %s" % (b and b.get("summary")))

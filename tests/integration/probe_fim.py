@@ -16,28 +16,20 @@ directories) and the system path /etc/passwd, baseline in TMP/fimdb. Then:
      info Detection counting that change.
 Exit status 0: pass, 1: fail.
 """
-import json
 import os
 import subprocess
 import sys
 import time
 
-from fhtest import AGENT, COLLECTOR, CTL, Run, free_ports, missing_binaries, wait_for
+from fhtest import (CTL, PROBE_COUNTY, PROBE_RELAY, Run, collector_and_agent, detections,
+                    require_binaries, wait_for)
 
-COUNTY = "320000/320100/320102"
-HOST = COUNTY + "/3132000001/web01"
-RELAY = {"retry_min_ms": 200, "retry_max_ms": 1000, "heartbeat_ms": 1000}
+HOST = PROBE_COUNTY + "/3132000001/web01"
 DEADLINE_S = 5.0
 BASELINE_WAIT_S = 15.0
 WATCH_SETTLE_S = 1.0          # the watches are applied within 0.25 s of the baseline
 QUIET_S = 4.0
 SHELL = "<?php\n// image upload helper\n@eval($_POST['cmd']);\n?>\n"
-
-
-def detections(run, node):
-    out = run.ctl(node.data_dir, "export", "--jsonl") or ""
-    return [r["body"] for r in (json.loads(l) for l in out.splitlines() if l.strip())
-            if r["kind"] == "detection"]
 
 
 def ctl_c(run, ini, *args):
@@ -49,11 +41,9 @@ def ctl_c(run, ini, *args):
 
 
 def main():
-    missing = missing_binaries([COLLECTOR, AGENT, CTL])
-    if missing:
-        print("missing binaries: %s" % ", ".join(missing))
+    if not require_binaries():
         return 1
-    run = Run("probe_fim", RELAY)
+    run = Run("probe_fim", PROBE_RELAY)
     fx = os.path.join(run.dir, "fx")
     for d in ("www", "www/news", "etc"):
         os.makedirs(os.path.join(fx, d))
@@ -61,18 +51,12 @@ def main():
     run.write("fx/www/about.html", "<p>founded 1952</p>\n")
     run.write("fx/www/news/list.php", "<?php echo 'news'; ?>\n")
     run.write("fx/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n")
-    cport, = free_ports(1)
     codes = {}
     try:
-        county = run.collector("county", COUNTY, cport, None)
-        agent = run.agent("agent", HOST, cport, [],
-                          "\n[fim]\nenabled = true\nroot = %s\nweb_roots = /www\n"
-                          "paths = /etc/passwd\ndb = %s\n"
-                          % (fx, os.path.join(run.dir, "fimdb")))
+        county, agent = collector_and_agent(
+            run, HOST, "\n[fim]\nenabled = true\nroot = %s\nweb_roots = /www\n"
+            "paths = /etc/passwd\ndb = %s\n" % (fx, os.path.join(run.dir, "fimdb")))
         ini = os.path.join(run.dir, "agent.ini")
-        county.start()
-        wait_for(lambda: county.status(), 10, 0.05)
-        agent.start()
         made = wait_for(lambda: "fim: baseline of" in agent.log_text(), BASELINE_WAIT_S, 0.1)
         run.check(made, "the agent made its baseline within %.0f s" % BASELINE_WAIT_S)
         time.sleep(WATCH_SETTLE_S)
@@ -82,9 +66,8 @@ def main():
         t0 = time.monotonic()
 
         def alarms(path):
-            return [d for d in detections(run, county)
-                    if d.get("probe") == "fim" and d.get("class_code") == "IDI.IAI"
-                    and d.get("facts", {}).get("path") == path]
+            return [d for d in detections(run, county, "fim", "IDI.IAI")
+                    if d.get("facts", {}).get("path") == path]
 
         got = wait_for(lambda: alarms("/www/index.html"), DEADLINE_S, 0.2)
         if run.check(bool(got), "the changed page arrives as IDI.IAI within %.0f s (%.1f s)"
@@ -99,8 +82,7 @@ def main():
         # 2. a web shell dropped
         run.write("fx/www/news/up.php", SHELL)
         t0 = time.monotonic()
-        shells = wait_for(lambda: [d for d in detections(run, county)
-                                   if d.get("probe") == "webshell"], DEADLINE_S, 0.2)
+        shells = wait_for(lambda: detections(run, county, "webshell"), DEADLINE_S, 0.2)
         if run.check(bool(shells), "the web shell arrives within %.0f s (%.1f s)"
                      % (DEADLINE_S, time.monotonic() - t0)):
             d = shells[0]
@@ -116,8 +98,8 @@ def main():
         run.check(rc == 0, "fenghuo-ctl deploy-window --open exits 0")
 
         def audit(word):
-            return [d for d in detections(run, county) if d.get("class_code") == "OI"
-                    and ("deployment window " + word) in d.get("summary", "")]
+            return [d for d in detections(run, county, class_code="OI")
+                    if ("deployment window " + word) in d.get("summary", "")]
 
         opened = wait_for(lambda: audit("opened"), DEADLINE_S, 0.2)
         run.check(bool(opened) and ("uid %d" % os.getuid()) in opened[0]["summary"],

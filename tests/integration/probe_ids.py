@@ -15,13 +15,11 @@ import os
 import sys
 import time
 
-from fhtest import AGENT, COLLECTOR, CTL, Run, free_ports, missing_binaries, wait_for
+from fhtest import (PROBE_COUNTY, PROBE_RELAY, Run, collector_and_agent, detections, logged,
+                    require_binaries, wait_for)
 
-COUNTY = "320000/320100/320102"
-HOST = COUNTY + "/3132000001/web01"
-RELAY = {"retry_min_ms": 200, "retry_max_ms": 1000, "heartbeat_ms": 1000}
+HOST = PROBE_COUNTY + "/3132000001/web01"
 DEADLINE_S = 5.0
-START_WAIT_S = 10.0
 ROTATE_GAP_S = 0.3            # the first alert is written a little before the rotation
 
 
@@ -34,33 +32,19 @@ def alert(sid, category, src):
                                   "category": category, "severity": 1}}) + "\n"
 
 
-def detections(run, node):
-    out = run.ctl(node.data_dir, "export", "--jsonl") or ""
-    return [json.loads(l)["body"] for l in out.splitlines()
-            if l.strip() and json.loads(l)["kind"] == "detection"]
-
-
 def main():
-    missing = missing_binaries([COLLECTOR, AGENT, CTL])
-    if missing:
-        print("missing binaries: %s" % ", ".join(missing))
+    if not require_binaries():
         return 1
-    run = Run("probe_ids", RELAY)
+    run = Run("probe_ids", PROBE_RELAY)
     root = os.path.join(run.dir, "root")
     os.makedirs(os.path.join(root, "var/log/suricata"))
     eve = os.path.join(root, "var/log/suricata/eve.json")
     open(eve, "w").close()
     codes = {}
     try:
-        (cport,) = free_ports(1)
-        county = run.collector("county", COUNTY, cport, None)
-        agent = run.agent("agent", HOST, cport, [],
-                          "\n[ids]\nroot = %s\ninterval_s = 1\n" % root)
-        county.start()
-        wait_for(lambda: county.status(), START_WAIT_S, 0.05)
-        agent.start()
-        run.check(bool(wait_for(lambda: "probe ids: every" in agent.log_text(),
-                                START_WAIT_S, 0.05)), "the ids probe runs")
+        county, agent = collector_and_agent(run, HOST,
+                                            "\n[ids]\nroot = %s\ninterval_s = 1\n" % root)
+        run.check(logged(agent, "probe ids: every"), "the ids probe runs")
         with open(eve, "a") as f:
             f.write(alert(2000001, "Web Application Attack", "203.0.113.1"))
         time.sleep(ROTATE_GAP_S)
@@ -71,8 +55,7 @@ def main():
         run.note("one alert written, eve.json rotated, one alert in the new file")
 
         def found():
-            ds = {d.get("facts", {}).get("src_ip"): d for d in detections(run, county)
-                  if d.get("probe") == "ids"}
+            ds = {d.get("facts", {}).get("src_ip"): d for d in detections(run, county, "ids")}
             return ds if "203.0.113.1" in ds and "203.0.113.2" in ds else None
 
         got = wait_for(found, DEADLINE_S, 0.2)

@@ -10,25 +10,16 @@ machine is named, no privileged port is bound). Within DEADLINE_S of the agent's
 for the port listening (severity info, loopback) and one for "auth": "none".
 Exit status 0: pass, 1: fail.
 """
-import json
-import os
 import socket
 import sys
 import threading
 
-from fhtest import AGENT, COLLECTOR, CTL, Run, free_ports, missing_binaries, wait_for
+from fhtest import (PROBE_COUNTY, PROBE_RELAY, Run, collector_and_agent, detections,
+                    require_binaries, wait_for)
 
-COUNTY = "320000/320100/320102"
-HOST = COUNTY + "/3132000001/web01"
-RELAY = {"retry_min_ms": 200, "retry_max_ms": 1000, "heartbeat_ms": 1000}
+HOST = PROBE_COUNTY + "/3132000001/web01"
 DEADLINE_S = 5.0
 SERVE_MAX_S = 30.0            # the fake service's thread ends by then whatever happens
-
-
-def detections(run, node):
-    out = run.ctl(node.data_dir, "export", "--jsonl") or ""
-    return [json.loads(l)["body"] for l in out.splitlines()
-            if l.strip() and json.loads(l)["kind"] == "detection"]
 
 
 def fake_redis(lsock, stop):
@@ -51,11 +42,9 @@ def fake_redis(lsock, stop):
 
 
 def main():
-    missing = missing_binaries([COLLECTOR, AGENT, CTL])
-    if missing:
-        print("missing binaries: %s" % ", ".join(missing))
+    if not require_binaries():
         return 1
-    run = Run("probe_ports", RELAY)
+    run = Run("probe_ports", PROBE_RELAY)
     lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     lsock.bind(("127.0.0.1", 0))
     lsock.listen(8)
@@ -65,19 +54,14 @@ def main():
     server.start()
     codes = {}
     try:
-        (cport,) = free_ports(1)
-        county = run.collector("county", COUNTY, cport, None)
-        agent = run.agent("agent", HOST, cport, [],
-                          "\n[ports]\nenabled = true\nrisky = %d=redis\n"
-                          "public_only_ports =\ntimeout_ms = 1000\n" % port)
-        county.start()
-        wait_for(lambda: county.status(), 10, 0.05)
-        agent.start()
+        county, agent = collector_and_agent(
+            run, HOST, "\n[ports]\nenabled = true\nrisky = %d=redis\n"
+            "public_only_ports =\ntimeout_ms = 1000\n" % port)
         run.note("fake redis on 127.0.0.1:%d, agent started" % port)
 
         def found():
-            ds = [d for d in detections(run, county) if d.get("probe") == "ports"
-                  and d.get("facts", {}).get("port") == str(port)]
+            ds = [d for d in detections(run, county, "ports")
+                  if d.get("facts", {}).get("port") == str(port)]
             listen = [d for d in ds if "auth" not in d["facts"]]
             noauth = [d for d in ds if d["facts"].get("auth") == "none"]
             return (listen, noauth) if listen and noauth else None

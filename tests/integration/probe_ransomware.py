@@ -11,34 +11,24 @@ the deepest directory to NAME.locked; within DEADLINE_S `fenghuo-ctl -d COUNTY e
 extension locked, affected_count >= 20, with the 附件4 playbook. Exit status 0: pass,
 1: fail.
 """
-import json
 import os
 import sys
 import time
 
-from fhtest import AGENT, COLLECTOR, CTL, Run, free_ports, missing_binaries, wait_for
+from fhtest import (PROBE_COUNTY, PROBE_RELAY, Run, collector_and_agent, detections, logged,
+                    require_binaries, wait_for)
 
-COUNTY = "320000/320100/320102"
-HOST = COUNTY + "/3132000001/fs01"
-RELAY = {"retry_min_ms": 200, "retry_max_ms": 1000, "heartbeat_ms": 1000}
+HOST = PROBE_COUNTY + "/3132000001/fs01"
 FILES = 30
 BURST = 20
 DEADLINE_S = 5.0
 WATCH_WAIT_S = 10.0
 
 
-def detections(run, node):
-    out = run.ctl(node.data_dir, "export", "--jsonl") or ""
-    return [json.loads(l)["body"] for l in out.splitlines()
-            if l.strip() and json.loads(l)["kind"] == "detection"]
-
-
 def main():
-    missing = missing_binaries([COLLECTOR, AGENT, CTL])
-    if missing:
-        print("missing binaries: %s" % ", ".join(missing))
+    if not require_binaries():
         return 1
-    run = Run("probe_ransomware", RELAY)
+    run = Run("probe_ransomware", PROBE_RELAY)
     codes = {}
     try:
         deep = os.path.join(run.dir, "tree", "share", "class1", "docs")
@@ -46,19 +36,13 @@ def main():
         for i in range(FILES):
             with open(os.path.join(deep, "homework%02d.docx" % i), "w") as f:
                 f.write("作业 %d\n" % i)
-        (cport,) = free_ports(1)
-        county = run.collector("county", COUNTY, cport, None)
-        agent = run.agent("agent", HOST, cport, [],
-                          "\n[health]\nenabled = false\n"
-                          "\n[ransomware]\nroot = %s\npaths = /share\nburst_count = %d\n"
-                          "burst_window_s = 10\nscan_interval_s = 3600\n"
-                          % (os.path.join(run.dir, "tree"), BURST))
-        county.start()
-        wait_for(lambda: county.status(), 10, 0.05)
-        agent.start()
+        county, agent = collector_and_agent(
+            run, HOST, "\n[health]\nenabled = false\n"
+            "\n[ransomware]\nroot = %s\npaths = /share\nburst_count = %d\n"
+            "burst_window_s = 10\nscan_interval_s = 3600\n"
+            % (os.path.join(run.dir, "tree"), BURST))
         # The watches follow the first walk (at start) on the probe's next tick.
-        watching = wait_for(lambda: "probe ransomware: every" in agent.log_text(),
-                            WATCH_WAIT_S, 0.1)
+        watching = logged(agent, "probe ransomware: every", WATCH_WAIT_S, 0.1)
         run.check(bool(watching), "the agent started its ransomware probe")
         time.sleep(1.5)
         t0 = time.monotonic()
@@ -67,10 +51,7 @@ def main():
             os.rename(p, p + ".locked")
         run.note("renamed %d files to .locked" % FILES)
 
-        def arrived():
-            return [d for d in detections(run, county) if d.get("probe") == "ransomware"]
-
-        ds = wait_for(arrived, DEADLINE_S, 0.2)
+        ds = wait_for(lambda: detections(run, county, "ransomware"), DEADLINE_S, 0.2)
         took = time.monotonic() - t0
         if run.check(bool(ds), "a ransomware detection arrives at the collector within "
                      "%.0f s (%.2f s)" % (DEADLINE_S, took)):

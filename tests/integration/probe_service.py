@@ -18,17 +18,15 @@ Exit status 0: pass, 1: fail.
 """
 import functools
 import http.server
-import json
 import os
 import sys
 import threading
 import time
 
-from fhtest import AGENT, COLLECTOR, CTL, Run, free_ports, missing_binaries, wait_for
+from fhtest import (PROBE_COUNTY, PROBE_RELAY, Run, bodies, collector_and_agent, detections,
+                    free_ports, require_binaries, wait_for)
 
-COUNTY = "320000/320100/320102"
-HOST = COUNTY + "/3132000001/web01"
-RELAY = {"retry_min_ms": 200, "retry_max_ms": 1000, "heartbeat_ms": 1000}
+HOST = PROBE_COUNTY + "/3132000001/web01"
 DEADLINE_S = 5.0
 LEARN_WAIT_S = 10.0           # agent start to the first fetch of the page
 DOWN_S = 3.0                  # how long the site stays down
@@ -63,18 +61,10 @@ class Site:
             self.httpd = None
 
 
-def bodies(run, node, kind):
-    out = run.ctl(node.data_dir, "export", "--jsonl") or ""
-    return [r["body"] for r in (json.loads(l) for l in out.splitlines() if l.strip())
-            if r["kind"] == kind]
-
-
 def main():
-    missing = missing_binaries([COLLECTOR, AGENT, CTL])
-    if missing:
-        print("missing binaries: %s" % ", ".join(missing))
+    if not require_binaries():
         return 1
-    run = Run("probe_service", RELAY)
+    run = Run("probe_service", PROBE_RELAY)
     www = os.path.join(run.dir, "www")
     os.mkdir(www)
     run.write("www/index.html", "<h1>Welcome to No. 1 Middle School</h1>\n")
@@ -84,13 +74,9 @@ def main():
     codes = {}
     try:
         site.start()
-        county = run.collector("county", COUNTY, cport, None)
-        agent = run.agent("agent", HOST, cport, [],
-                          "\n[service]\nhttp = %s\ninterval_s = 1\ntimeout_ms = 1000\n"
-                          "repeat_s = 60\n" % url)
-        county.start()
-        wait_for(lambda: county.status(), 10, 0.05)
-        agent.start()
+        county, agent = collector_and_agent(
+            run, HOST, "\n[service]\nhttp = %s\ninterval_s = 1\ntimeout_ms = 1000\n"
+            "repeat_s = 60\n" % url, port=cport)
         run.note("site on 127.0.0.1:%d, agent started" % wport)
         learned = wait_for(lambda: "baseline content sha256" in agent.log_text(),
                            LEARN_WAIT_S, 0.1)
@@ -101,8 +87,7 @@ def main():
         t0 = time.monotonic()
 
         def defaced():
-            return [d for d in bodies(run, county, "detection")
-                    if d.get("probe") == "service" and d.get("class_code") == "IDI.IAI"]
+            return detections(run, county, "service", "IDI.IAI")
 
         got = wait_for(defaced, DEADLINE_S, 0.2)
         if run.check(bool(got), "the changed page arrives as IDI.IAI within %.0f s (%.1f s)"
@@ -128,8 +113,7 @@ def main():
                       and "connect" in e.get("reason", ""),
                       "it is an http outage since its first failed check: %s"
                       % e.get("reason"))
-        down = wait_for(lambda: [d for d in bodies(run, county, "detection")
-                                 if d.get("class_code") == "FF.SHF"], DEADLINE_S, 0.2)
+        down = wait_for(lambda: detections(run, county, class_code="FF.SHF"), DEADLINE_S, 0.2)
         run.check(bool(down), "the site down arrives as an FF.SHF detection")
 
         # 3. outage end

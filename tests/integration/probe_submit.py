@@ -16,19 +16,12 @@ import subprocess
 import sys
 import time
 
-from fhtest import (AGENT, COLLECTOR, CTL, CTL_TIMEOUT_S, Run, free_ports,
-                    missing_binaries, wait_for)
+from fhtest import (CTL, CTL_TIMEOUT_S, PROBE_COUNTY, PROBE_RELAY, Run, collector_and_agent,
+                    records, require_binaries, wait_for)
 
-COUNTY = "320000/320100/320102"
-HOST = COUNTY + "/3132000001/web01"
-RELAY = {"retry_min_ms": 200, "retry_max_ms": 1000, "heartbeat_ms": 1000}
+HOST = PROBE_COUNTY + "/3132000001/web01"
 DEADLINE_S = 5.0
 NOBODY = 65534
-
-
-def records(run, node):
-    out = run.ctl(node.data_dir, "export", "--jsonl") or ""
-    return [json.loads(l) for l in out.splitlines() if l.strip()]
 
 
 def submit(run, args, as_nobody=False):
@@ -46,22 +39,15 @@ def submit(run, args, as_nobody=False):
 
 
 def main():
-    missing = missing_binaries([COLLECTOR, AGENT, CTL])
-    if missing:
-        print("missing binaries: %s" % ", ".join(missing))
+    if not require_binaries():
         return 1
-    run = Run("probe_submit", RELAY)
+    run = Run("probe_submit", PROBE_RELAY)
     codes = {}
     try:
-        (cport,) = free_ports(1)
         sock = os.path.join(run.dir, "agent.sock")
-        county = run.collector("county", COUNTY, cport, None)
-        agent = run.agent("agent", HOST, cport, [],
-                          "\n[health]\nenabled = false\n"
-                          "\n[submit]\nsocket = %s\nmode = 0666\n" % sock)
-        county.start()
-        wait_for(lambda: county.status(), 10, 0.05)
-        agent.start()
+        county, agent = collector_and_agent(
+            run, HOST, "\n[health]\nenabled = false\n"
+            "\n[submit]\nsocket = %s\nmode = 0666\n" % sock)
         run.check(bool(wait_for(lambda: os.path.exists(sock), 5, 0.05)),
                   "the agent listens on its submit socket")
         cfg = os.path.join(run.dir, "agent.ini")
@@ -73,8 +59,8 @@ def main():
         t0 = time.monotonic()
 
         def arrived():
-            for r in records(run, county):
-                if r["kind"] == "detection" and r["body"].get("probe") == "submit":
+            for r in records(run, county, "detection"):
+                if r["body"].get("probe") == "submit":
                     return r
             return None
 
@@ -99,7 +85,7 @@ def main():
                       "a uid not allowed is refused by its credentials (exit %s, %r %r)"
                       % (rc, out, err))
             time.sleep(0.5)
-            n = len([x for x in records(run, county) if x["kind"] == "detection"])
+            n = len(records(run, county, "detection"))
             run.check(n == 1, "nothing from the refused submitter arrives (%d detections)"
                       % n)
         else:

@@ -17,11 +17,10 @@ schools, one agent each) and .../320104 (two schools). With real processes on
 """
 import json
 import os
-import subprocess
 import sys
 import time
 
-from fhtest import AGENT, COLLECTOR, CTL, Run, free_ports, missing_binaries, wait_for
+from fhtest import Run, ctl, free_ports, require_binaries, wait_for
 
 PROVINCE, CITY = "320000", "320000/320100"
 COUNTY_A, COUNTY_B = CITY + "/320102", CITY + "/320104"
@@ -32,13 +31,6 @@ SCHOOLS = [(COUNTY_A, "3132000001"), (COUNTY_A, "3132000002"), (COUNTY_A, "31320
 RELAY = {"retry_min_ms": 200, "retry_max_ms": 1000, "heartbeat_ms": 30000}
 ACK_DEADLINE_S = 5
 SEEN_DEADLINE_S = 20
-
-
-def ctl(node, *args):
-    """(exit status, stdout, stderr) of fenghuo-ctl -d node's data dir args."""
-    r = subprocess.run([CTL, "-d", node.data_dir] + list(args), stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
-    return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
 
 
 def ctl_json(node, *args):
@@ -55,9 +47,7 @@ def warning_at(node, wid):
 
 
 def main():
-    missing = missing_binaries([COLLECTOR, AGENT, CTL])
-    if missing:
-        print("missing binaries: %s" % missing)
+    if not require_binaries():
         return 1
     # built-in relay policy: health stays at the counties, hosts reach the city as
     # rollup counts (every second here)

@@ -21,8 +21,8 @@
 #include "config.h"
 #include "err.h"
 #include "fake_sink.h"
+#include "probe_fixture.h"
 #include "probes.h"
-#include "tmpdir.h"
 
 #define KEY1 "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGw1JDxDnN+nYr68ssq3W9zXz4/sBfuxZNupBZniogkL"
 #define KEY1_FP "SHA256:Bru0G7V6ggAOIa6eXz2wrqFDOrQVnJOseBE9bmpRa1E"
@@ -298,41 +298,22 @@ static void test_auth_fingerprints_keys_as_ssh_keygen_does(void **state)
 
 /* ---- the probe on a fixture root ---- */
 
-/* Write (append: mode "a") text to fh_test_dir/rel, making its directories. */
-static void put(const char *rel_path, const char *mode, const char *text)
-{
-    char path[512];
-    FILE *f;
-    snprintf(path, sizeof path, "%s/%s", fh_test_dir, rel_path);
-    for (char *s = strchr(path + strlen(fh_test_dir) + 1, '/'); s; s = strchr(s + 1, '/'))
-        *s = '\0', mkdir(path, 0700), *s = '/';
-    assert_non_null(f = fopen(path, mode));
-    fputs(text, f);
-    fclose(f);
-}
-
 /* The probe on the fixture root with the [auth] keys of extra on top of the defaults. */
 static void *start_probe(const char *extra)
 {
-    char text[1024], err[256];
-    void *conf = calloc(1, fh_probe_auth.conf_size), *st = NULL;
-    struct fh_config_table t = {fh_probe_auth.keys, fh_probe_auth.nkeys, conf};
     uint32_t iv = 0;
-    snprintf(text, sizeof text, "[auth]\nroot = %s\ninterval_s = 1\n%s", fh_test_dir, extra);
-    assert_int_equal(fh_config_load_string("test", text, &t, 1, err, sizeof err), 0);
-    assert_int_equal(fh_probe_auth.init(conf, &st, &iv), 0);
+    void *st = fixture_probe_start(&fh_probe_auth, extra, 0, &iv);
     assert_int_equal(iv, 1);
-    free(conf);
     return st;
 }
 
 static void fixture(void)
 {
-    put("etc/passwd", "w", PASSWD);
-    put("etc/group", "w", GROUP);
-    put("var/log/auth.log", "w", "Nov 25 09:00:00 web1 sshd[1]: Failed password for root "
+    fixture_put("etc/passwd", "w", PASSWD);
+    fixture_put("etc/group", "w", GROUP);
+    fixture_put("var/log/auth.log", "w", "Nov 25 09:00:00 web1 sshd[1]: Failed password for root "
                                  "from 203.0.113.5 port 1 ssh2\n"); /* history: not read */
-    put("root/.ssh/authorized_keys", "w", KEY1 " root@admin\n");
+    fixture_put("root/.ssh/authorized_keys", "w", KEY1 " root@admin\n");
 }
 
 static void test_auth_probe_reports_brute_force_at_fail_count_once(void **state)
@@ -345,10 +326,10 @@ static void test_auth_probe_reports_brute_force_at_fail_count_once(void **state)
     assert_int_equal(fh_probe_auth.collect(st, &f.sink), 0);
     assert_int_equal(f.calls, 0);                       /* baseline, history skipped */
     for (int i = 0; i < 4; i++)
-        put("var/log/auth.log", "a", DEB_FAIL("203.0.113.5"));
+        fixture_put("var/log/auth.log", "a", DEB_FAIL("203.0.113.5"));
     assert_int_equal(fh_probe_auth.collect(st, &f.sink), 0);
     assert_int_equal(f.calls, 0);                       /* fail_count - 1 */
-    put("var/log/auth.log", "a", DEB_FAIL("203.0.113.5"));
+    fixture_put("var/log/auth.log", "a", DEB_FAIL("203.0.113.5"));
     assert_int_equal(fh_probe_auth.collect(st, &f.sink), 0);
     assert_int_equal(f.calls, 1);                       /* fail_count */
     assert_string_equal(f.d[0].class_code, "NAI.ONAI");
@@ -356,7 +337,7 @@ static void test_auth_probe_reports_brute_force_at_fail_count_once(void **state)
     assert_string_equal(f.d[0].probe, "auth");
     assert_string_equal(fake_fact(&f.d[0], "source"), "203.0.113.5");
     assert_string_equal(fake_fact(&f.d[0], "failures"), "5");
-    put("var/log/auth.log", "a", DEB_FAIL("203.0.113.5"));
+    fixture_put("var/log/auth.log", "a", DEB_FAIL("203.0.113.5"));
     assert_int_equal(fh_probe_auth.collect(st, &f.sink), 0);
     assert_int_equal(f.calls, 1);                       /* + 1: a repeat, counted */
     fh_probe_auth.destroy(st);
@@ -367,14 +348,14 @@ static void test_auth_probe_reads_rhel_secure_and_flags_login_after_failures(voi
     (void)state;
     struct fake_sink f;
     fixture();
-    put("var/log/secure", "w", "");
+    fixture_put("var/log/secure", "w", "");
     void *st = start_probe("fail_count = 3\n");
     fake_sink_init(&f);
     assert_int_equal(fh_probe_auth.collect(st, &f.sink), 0);
-    put("var/log/secure", "a", RHEL_FAIL("198.51.100.7") RHEL_FAIL("198.51.100.7"));
+    fixture_put("var/log/secure", "a", RHEL_FAIL("198.51.100.7") RHEL_FAIL("198.51.100.7"));
     assert_int_equal(fh_probe_auth.collect(st, &f.sink), 0);
     assert_int_equal(f.calls, 0);
-    put("var/log/secure", "a", RHEL_FAIL("198.51.100.7")
+    fixture_put("var/log/secure", "a", RHEL_FAIL("198.51.100.7")
         "Nov  5 10:00:09 srv sshd[980]: Accepted password for oracle from 198.51.100.7 "
         "port 40111 ssh2\n");
     assert_int_equal(fh_probe_auth.collect(st, &f.sink), 0);
@@ -396,8 +377,8 @@ static void test_auth_probe_reports_a_new_uid0_account_and_sudo_member(void **st
     fake_sink_init(&f);
     assert_int_equal(fh_probe_auth.collect(st, &f.sink), 0);
     assert_int_equal(f.calls, 0);
-    put("etc/passwd", "a", "toor:x:0:0::/root:/bin/bash\n");
-    put("etc/group", "w", "root:x:0:\nsudo:x:27:alice,mallory\n");
+    fixture_put("etc/passwd", "a", "toor:x:0:0::/root:/bin/bash\n");
+    fixture_put("etc/group", "w", "root:x:0:\nsudo:x:27:alice,mallory\n");
     assert_int_equal(fh_probe_auth.collect(st, &f.sink), 0);
     assert_int_equal(f.calls, 2);
     assert_string_equal(f.d[0].class_code, "NAI.BDAI");
@@ -420,7 +401,7 @@ static void test_auth_probe_reports_authorized_keys_changes_with_the_added_key(v
     fake_sink_init(&f);
     assert_int_equal(fh_probe_auth.collect(st, &f.sink), 0);
     assert_int_equal(f.calls, 0);
-    put("root/.ssh/authorized_keys", "a", KEY2 " evil\n");
+    fixture_put("root/.ssh/authorized_keys", "a", KEY2 " evil\n");
     assert_int_equal(fh_probe_auth.collect(st, &f.sink), 0);
     assert_int_equal(f.calls, 1);
     assert_string_equal(f.d[0].class_code, "NAI.BDAI");
@@ -428,12 +409,12 @@ static void test_auth_probe_reports_authorized_keys_changes_with_the_added_key(v
     assert_string_equal(fake_fact(&f.d[0], "path"), "/root/.ssh/authorized_keys");
     assert_string_equal(fake_fact(&f.d[0], "added_keys"), KEY2_FP);
     /* a new file under a glob after the first round; then only a key removed */
-    put("home/bob/.ssh/authorized_keys", "w", KEY1 "\n");
+    fixture_put("home/bob/.ssh/authorized_keys", "w", KEY1 "\n");
     assert_int_equal(fh_probe_auth.collect(st, &f.sink), 0);
     assert_int_equal(f.calls, 2);
     assert_string_equal(fake_fact(&f.d[1], "path"), "/home/bob/.ssh/authorized_keys");
     assert_string_equal(fake_fact(&f.d[1], "added_keys"), KEY1_FP);
-    put("root/.ssh/authorized_keys", "w", KEY1 " root@admin\n");
+    fixture_put("root/.ssh/authorized_keys", "w", KEY1 " root@admin\n");
     assert_int_equal(fh_probe_auth.collect(st, &f.sink), 0);
     assert_int_equal(f.calls, 3);
     assert_int_equal(f.d[2].severity, FH__SEVERITY__SEVERITY_MEDIUM);
@@ -451,7 +432,7 @@ static void test_auth_probe_counts_malformed_lines_and_survives_a_sink_error(voi
     void *st = start_probe("fail_count = 1\n");
     fake_sink_init(&f);
     assert_int_equal(fh_probe_auth.collect(st, &f.sink), 0);
-    put("var/log/auth.log", "a", "Nov 25 10:00:01 h sshd[1]: Failed password for root from "
+    fixture_put("var/log/auth.log", "a", "Nov 25 10:00:01 h sshd[1]: Failed password for root from "
                                  "$(reboot) port 1 ssh2\n" DEB_FAIL("192.0.2.1"));
     f.fail = FH_EFULL;
     assert_int_equal(fh_probe_auth.collect(st, &f.sink), FH_EFULL);

@@ -19,8 +19,8 @@
 #include "config.h"
 #include "err.h"
 #include "fake_sink.h"
+#include "probe_fixture.h"
 #include "probes.h"
-#include "tmpdir.h"
 
 static void test_av_reads_found_lines_of_clamd_and_clamonacc(void **state)
 {
@@ -73,18 +73,6 @@ static void test_av_classes_signatures_by_name(void **state)
 
 /* ---- the probe ---- */
 
-static void put(const char *rel_path, const char *mode, const char *text)
-{
-    char path[512];
-    FILE *f;
-    snprintf(path, sizeof path, "%s/%s", fh_test_dir, rel_path);
-    for (char *s = strchr(path + strlen(fh_test_dir) + 1, '/'); s; s = strchr(s + 1, '/'))
-        *s = '\0', mkdir(path, 0700), *s = '/';
-    assert_non_null(f = fopen(path, mode));
-    fputs(text, f);
-    fclose(f);
-}
-
 static void age(const char *rel_path, time_t seconds)
 {
     char path[512];
@@ -95,27 +83,19 @@ static void age(const char *rel_path, time_t seconds)
 
 static void *start_probe(const char *extra, int expect)
 {
-    char text[1024], err[256];
-    void *conf = calloc(1, fh_probe_av.conf_size), *st = NULL;
-    struct fh_config_table t = {fh_probe_av.keys, fh_probe_av.nkeys, conf};
-    uint32_t iv = 0;
-    snprintf(text, sizeof text, "[av]\nroot = %s\ninterval_s = 1\n%s", fh_test_dir, extra);
-    assert_int_equal(fh_config_load_string("test", text, &t, 1, err, sizeof err), 0);
-    assert_int_equal(fh_probe_av.init(conf, &st, &iv), expect);
-    free(conf);
-    return st;
+    return fixture_probe_start(&fh_probe_av, extra, expect, NULL);
 }
 
 static void test_av_probe_reports_found_lines_once_per_window(void **state)
 {
     (void)state;
     struct fake_sink f;
-    put("var/log/clamav/clamav.log", "w", "/old: Win.Trojan.Old FOUND\n");
+    fixture_put("var/log/clamav/clamav.log", "w", "/old: Win.Trojan.Old FOUND\n");
     void *st = start_probe("", 0);
     fake_sink_init(&f);
     assert_int_equal(fh_probe_av.collect(st, &f.sink), 0);
     assert_int_equal(f.calls, 0);                      /* history is not replayed */
-    put("var/log/clamav/clamav.log", "a",
+    fixture_put("var/log/clamav/clamav.log", "a",
         "Tue Nov 25 10:00:01 2025 -> /home/a/x.exe: Win.Worm.Agent-1 FOUND\n"
         "Tue Nov 25 10:00:01 2025 -> /home/a/y: OK\n"
         "Tue Nov 25 10:00:02 2025 -> broken: Sig FOUND\n"
@@ -128,7 +108,7 @@ static void test_av_probe_reports_found_lines_once_per_window(void **state)
     assert_string_equal(fake_fact(&f.d[0], "path"), "/home/a/x.exe");
     assert_string_equal(fake_fact(&f.d[0], "signature"), "Win.Worm.Agent-1");
     /* clamonacc's log too, and EICAR as a drill */
-    put("var/log/clamav/clamonacc.log", "a", "/tmp/eicar.com: Eicar-Signature FOUND\n");
+    fixture_put("var/log/clamav/clamonacc.log", "a", "/tmp/eicar.com: Eicar-Signature FOUND\n");
     assert_int_equal(fh_probe_av.collect(st, &f.sink), 0);
     assert_int_equal(f.calls, 2);
     assert_int_equal(f.d[1].drill, 1);
@@ -139,8 +119,8 @@ static void test_av_probe_reports_a_stale_signature_database(void **state)
 {
     (void)state;
     struct fake_sink f;
-    put("var/lib/clamav/daily.cvd", "w", "x");
-    put("var/lib/clamav/daily.cld", "w", "x");
+    fixture_put("var/lib/clamav/daily.cvd", "w", "x");
+    fixture_put("var/lib/clamav/daily.cld", "w", "x");
     age("var/lib/clamav/daily.cvd", 10 * 86400);
     age("var/lib/clamav/daily.cld", 2 * 86400);        /* the newer one counts: fresh */
     void *st = start_probe("max_db_age_days = 3\n", 0);

@@ -17,8 +17,8 @@
 #include "err.h"
 #include "fake_sink.h"
 #include "ids.h"
+#include "probe_fixture.h"
 #include "probes.h"
-#include "tmpdir.h"
 
 #define ALERT(sid, sev, cat, src)                                                        \
     "{\"timestamp\":\"2025-11-25T10:00:00.000000+0800\",\"event_type\":\"alert\","        \
@@ -91,29 +91,9 @@ static void test_ids_refuses_malformed_lines(void **state)
 
 /* ---- the probe ---- */
 
-static void put(const char *rel_path, const char *mode, const char *text)
-{
-    char path[512];
-    FILE *f;
-    snprintf(path, sizeof path, "%s/%s", fh_test_dir, rel_path);
-    for (char *s = strchr(path + strlen(fh_test_dir) + 1, '/'); s; s = strchr(s + 1, '/'))
-        *s = '\0', mkdir(path, 0700), *s = '/';
-    assert_non_null(f = fopen(path, mode));
-    fputs(text, f);
-    fclose(f);
-}
-
 static void *start_probe(const char *extra, int expect)
 {
-    char text[1024], err[256];
-    void *conf = calloc(1, fh_probe_ids.conf_size), *st = NULL;
-    struct fh_config_table t = {fh_probe_ids.keys, fh_probe_ids.nkeys, conf};
-    uint32_t iv = 0;
-    snprintf(text, sizeof text, "[ids]\nroot = %s\ninterval_s = 1\n%s", fh_test_dir, extra);
-    assert_int_equal(fh_config_load_string("test", text, &t, 1, err, sizeof err), 0);
-    assert_int_equal(fh_probe_ids.init(conf, &st, &iv), expect);
-    free(conf);
-    return st;
+    return fixture_probe_start(&fh_probe_ids, extra, expect, NULL);
 }
 
 static void test_ids_probe_reports_severe_alerts_and_counts_the_rest(void **state)
@@ -122,7 +102,7 @@ static void test_ids_probe_reports_severe_alerts_and_counts_the_rest(void **stat
     struct fake_sink f;
     size_t big = 70 * 1024;
     char *line = malloc(big + 2);
-    put("var/log/suricata/eve.json", "w", ALERT(1, 1, "Web Application Attack", "9.9.9.9"));
+    fixture_put("var/log/suricata/eve.json", "w", ALERT(1, 1, "Web Application Attack", "9.9.9.9"));
     void *st = start_probe("", 0);
     fake_sink_init(&f);
     assert_int_equal(fh_probe_ids.collect(st, &f.sink), 0);
@@ -130,14 +110,14 @@ static void test_ids_probe_reports_severe_alerts_and_counts_the_rest(void **stat
     memset(line, ' ', big);                            /* over the 64 KiB bound */
     memcpy(line, ALERT(5, 1, "Web Application Attack", "5.5.5.5"), 60);
     line[big] = '\n', line[big + 1] = '\0';
-    put("var/log/suricata/eve.json", "a",
+    fixture_put("var/log/suricata/eve.json", "a",
         ALERT(2006445, 1, "Web Application Attack", "203.0.113.9") FLOW
         "{broken\n"
         ALERT(2001219, 2, "Detection of a Network Scan", "198.51.100.3")
         ALERT(2100366, 3, "Misc activity", "198.51.100.4")
         ALERT(2006445, 1, "Web Application Attack", "203.0.113.9"));
-    put("var/log/suricata/eve.json", "a", line);
-    put("var/log/suricata/eve.json", "a", ALERT(2019401, 2, "Misc activity", "192.0.2.8"));
+    fixture_put("var/log/suricata/eve.json", "a", line);
+    fixture_put("var/log/suricata/eve.json", "a", ALERT(2019401, 2, "Misc activity", "192.0.2.8"));
     free(line);
     assert_int_equal(fh_probe_ids.collect(st, &f.sink), 0);
     assert_int_equal(f.calls, 3);    /* severity 3 counted only; the repeat counted */
@@ -158,15 +138,15 @@ static void test_ids_probe_follows_eve_across_rotation(void **state)
     (void)state;
     struct fake_sink f;
     char from[256], to[256];
-    put("var/log/suricata/eve.json", "w", "");
+    fixture_put("var/log/suricata/eve.json", "w", "");
     void *st = start_probe("category_map = Misc activity=NAI.DOSAI\n", 0);
     fake_sink_init(&f);
     assert_int_equal(fh_probe_ids.collect(st, &f.sink), 0);
-    put("var/log/suricata/eve.json", "a", ALERT(1, 1, "Misc activity", "192.0.2.1"));
+    fixture_put("var/log/suricata/eve.json", "a", ALERT(1, 1, "Misc activity", "192.0.2.1"));
     snprintf(from, sizeof from, "%s/var/log/suricata/eve.json", fh_test_dir);
     snprintf(to, sizeof to, "%s/var/log/suricata/eve.json.1", fh_test_dir);
     assert_int_equal(rename(from, to), 0);
-    put("var/log/suricata/eve.json", "w", ALERT(2, 1, "Misc activity", "192.0.2.2"));
+    fixture_put("var/log/suricata/eve.json", "w", ALERT(2, 1, "Misc activity", "192.0.2.2"));
     assert_int_equal(fh_probe_ids.collect(st, &f.sink), 0);
     assert_int_equal(f.calls, 2);
     assert_string_equal(fake_fact(&f.d[0], "src_ip"), "192.0.2.1");
@@ -179,7 +159,7 @@ static void test_ids_probe_refuses_a_bad_map_and_is_off_without_suricata(void **
 {
     (void)state;
     assert_null(start_probe("", FH_ENOTFOUND));
-    put("var/log/suricata/eve.json", "w", "");
+    fixture_put("var/log/suricata/eve.json", "w", "");
     assert_null(start_probe("category_map = Misc=NOPE\n", FH_ECONFIG));
     assert_null(start_probe("eve = eve.json\n", FH_ECONFIG));
 }
