@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""warnings.py - 预警 down the tree, receipts up, authority refused where it is lacking.
+"""warning_flow.py - 预警 down the tree, receipts up, authority refused where it is lacking.
 
-    python3 warnings.py
+    python3 warning_flow.py   (not warnings.py: that would shadow the standard module)
 
 The tree: province 320000 (top) <- city 320000/320100 <- counties .../320102 (three
 schools, one agent each) and .../320104 (two schools). With real processes on
