@@ -46,19 +46,16 @@
  * is allocated per report once the arenas have grown). */
 #include "patch_advisory.h"
 #include "patch_parse.h"
+#include "run.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -165,105 +162,22 @@ out:
     return rc;
 }
 
-/* Wait for pid, killing its group once deadline_ms passes. *status: its wait status, or
- * -1 when it cannot be had. Returns 0, or FH_EAGAIN when it had to be killed. */
-static int reap(pid_t pid, uint64_t deadline_ms, int *status)
+static int feed_lines(void *arg, const char *buf, size_t len)
 {
-    bool killed = false;
-    int rc = 0;
-
-    for (;;) {
-        pid_t w = waitpid(pid, status, WNOHANG);
-        if (w == pid)
-            return rc;
-        if (w < 0 && errno != EINTR) {
-            *status = -1;
-            return rc;
-        }
-        if (!killed && fh_mono_ms() >= deadline_ms) {
-            kill(-pid, SIGKILL);
-            killed = true;
-            rc = FH_EAGAIN;
-        }
-        nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
-    }
+    struct patch_state *st = arg;
+    return fh_patch_lines_feed(&st->lines, buf, len);
 }
 
 /* Run argv (argv[0]: a full path) and feed its stdout to st->lines: at most max_bytes
- * within command_timeout_s, else its process group is killed. Returns 0 when it exited 0,
- * FH_ENOTFOUND (not an executable), FH_EAGAIN (timed out), FH_ETOOBIG (too much output),
- * FH_EIO (could not run, or failed), or what the line callback stopped with. */
+ * within command_timeout_s (run.h). Returns 0 when it exited 0, FH_ENOTFOUND (not an
+ * executable), FH_EAGAIN (timed out), FH_ETOOBIG (too much output), FH_EIO (could not
+ * run, or failed), or what the line callback stopped with. */
 static int run_lines(struct patch_state *st, char *const argv[], size_t max_bytes)
 {
     static char *const envp[] = {"LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-    uint64_t deadline_ms = fh_mono_ms() + (uint64_t)st->conf.command_timeout_s * 1000u;
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t none, def;
-    int pfd[2], status = -1, rc = 0, err;
-    size_t total = 0;
-    pid_t pid;
-
-    if (access(argv[0], X_OK) != 0)
-        return FH_ENOTFOUND;
-    if (pipe2(pfd, O_CLOEXEC) != 0)
-        return FH_EIO;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3); /* none of the agent's fds */
-    posix_spawnattr_init(&attr);
-    sigemptyset(&none), sigemptyset(&def);
-    for (const int *sig = (const int[]){SIGPIPE, SIGINT, SIGTERM, SIGHUP, 0}; *sig; sig++)
-        sigaddset(&def, *sig); /* the agent ignores SIGPIPE; the child must not */
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &def);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-                                        POSIX_SPAWN_SETPGROUP);
-    err = posix_spawn(&pid, argv[0], &fa, &attr, argv, envp);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    close(pfd[1]);
-    if (err != 0) {
-        close(pfd[0]);
-        return FH_EIO;
-    }
-    while (rc == 0) {
-        uint64_t now = fh_mono_ms();
-        struct pollfd pf = {.fd = pfd[0], .events = POLLIN};
-        ssize_t r;
-        if (now >= deadline_ms) {
-            rc = FH_EAGAIN;
-            break;
-        }
-        int pr = poll(&pf, 1, deadline_ms - now > INT_MAX ? INT_MAX : (int)(deadline_ms - now));
-        if (pr == 0 || (pr < 0 && errno == EINTR))
-            continue;
-        if (pr < 0 || (r = read(pfd[0], st->buf, sizeof st->buf)) < 0) {
-            rc = errno == EINTR || errno == EAGAIN ? 0 : FH_EIO;
-            continue;
-        }
-        if (r == 0)
-            break;
-        if ((size_t)r > max_bytes - total)
-            rc = FH_ETOOBIG;
-        else
-            rc = fh_patch_lines_feed(&st->lines, st->buf, (size_t)r);
-        total += (size_t)r;
-    }
-    close(pfd[0]);
-    if (rc != 0)
-        kill(-pid, SIGKILL);
-    err = reap(pid, deadline_ms, &status);
-    if (rc == 0)
-        rc = err;
-    if (rc == 0 && !(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0))
-        rc = FH_EIO;
-    if (rc == 0)
-        rc = fh_patch_lines_end(&st->lines);
-    return rc;
+    int rc = fh_probe_run(argv, envp, (uint64_t)st->conf.command_timeout_s * 1000u,
+                          max_bytes, feed_lines, st);
+    return rc ? rc : fh_patch_lines_end(&st->lines);
 }
 
 /* The running kernel's release into out: root/proc/sys/kernel/osrelease, else uname -r.

@@ -13,12 +13,9 @@
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +25,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "run.h"
 
 #define SVC_READ_CHUNK (16 * 1024)
 #define SVC_REQUEST_MAX (FH_SVC_URL_MAX + FH_SVC_HOST_MAX + 256)
@@ -59,78 +57,26 @@ static int wait_fd(int fd, short events, uint64_t deadline_ms)
 
 /* ---- programs ---- */
 
+struct collect {
+    char *out;
+    size_t max, *len;
+};
+
+static int collect(void *arg, const char *buf, size_t len)
+{
+    struct collect *c = arg;
+    memcpy(c->out + *c->len, buf, len);   /* fh_probe_run keeps the total within max */
+    *c->len += len;
+    return 0;
+}
+
 int fh_svc_run(char *const argv[], uint32_t timeout_ms, char *out, size_t max, size_t *len)
 {
     static char *const envp[] = {"LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
                                  "SYSTEMD_PAGER=", "SYSTEMD_COLORS=0", NULL};
-    uint64_t deadline_ms = fh_mono_ms() + timeout_ms;
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t none, def;
-    int pfd[2], status = -1, rc = 0, err;
-    pid_t pid;
-
+    struct collect c = {out, max, len};
     *len = 0;
-    if (access(argv[0], X_OK) != 0)
-        return FH_ENOTFOUND;
-    if (pipe2(pfd, O_CLOEXEC) != 0)
-        return FH_EIO;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    posix_spawnattr_init(&attr);
-    sigemptyset(&none);
-    sigemptyset(&def);
-    sigaddset(&def, SIGPIPE);   /* the agent ignores SIGPIPE; the child must not */
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &def);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-                                        POSIX_SPAWN_SETPGROUP);
-    err = posix_spawn(&pid, argv[0], &fa, &attr, argv, envp);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    close(pfd[1]);
-    if (err != 0) {
-        close(pfd[0]);
-        return FH_EIO;
-    }
-    while (rc == 0) {
-        if ((rc = wait_fd(pfd[0], POLLIN, deadline_ms)) != 0)
-            break;
-        char tmp[4096];
-        ssize_t r = read(pfd[0], tmp, sizeof tmp);
-        if (r < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (r <= 0) {
-            rc = r < 0 ? FH_EIO : 0;
-            break;
-        }
-        if ((size_t)r > max - *len) {
-            rc = FH_ETOOBIG;
-            break;
-        }
-        memcpy(out + *len, tmp, (size_t)r);
-        *len += (size_t)r;
-    }
-    close(pfd[0]);
-    /* stdout closed: it is exiting; give it until the deadline, then kill the group */
-    for (;;) {
-        if (rc != 0)
-            kill(-pid, SIGKILL);
-        pid_t w = waitpid(pid, &status, rc != 0 ? 0 : WNOHANG);
-        if (w == pid || (w < 0 && errno != EINTR))
-            break;
-        if (w == 0 && left_ms(deadline_ms) == 0)
-            rc = FH_EAGAIN;
-        else if (w == 0)
-            nanosleep(&(struct timespec){.tv_nsec = 5 * 1000 * 1000}, NULL);
-    }
-    if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-        rc = FH_EIO;
-    return rc;
+    return fh_probe_run(argv, envp, timeout_ms, max, collect, &c);
 }
 
 /* ---- TCP ---- */
