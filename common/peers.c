@@ -191,24 +191,23 @@ uint64_t fh_peers_generation(struct fh_store *st)
     return gen;
 }
 
+struct peer_walk {
+    fh_peer_fn fn;
+    void *arg;
+};
+
+static int visit_peer(const MDB_val *k, const MDB_val *v, void *arg)
+{
+    struct peer_walk *w = arg;
+    struct fh_peer p;
+    return unpack_peer(k, v, &p) == 0 ? w->fn(&p, w->arg) : 0;
+}
+
 int fh_peers_each(struct fh_store *st, fh_peer_fn fn, void *arg)
 {
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    int err = fh_lmdb_read_cursor(st, DB_PEERS, &txn, &cur);
-    if (err)
-        return err;
-    MDB_val k, v;
-    int rc;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !err;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        struct fh_peer p;
-        if (unpack_peer(&k, &v, &p) == 0)
-            err = fn(&p, arg);
-    }
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
-    return err;
+    struct peer_walk w = {fn, arg};
+    int stopped = 0, err = fh_lmdb_each(st, DB_PEERS, visit_peer, &w, &stopped);
+    return err ? err : stopped;
 }
 
 static int do_put_token(MDB_txn *txn, struct fh_store *st, void *arg)
@@ -227,24 +226,23 @@ int fh_tokens_put(struct fh_store *st, const struct fh_token_rec *r)
     return in_write_txn(st, do_put_token, (void *)r);
 }
 
+struct token_walk {
+    fh_token_fn fn;
+    void *arg;
+};
+
+static int visit_token(const MDB_val *k, const MDB_val *v, void *arg)
+{
+    struct token_walk *w = arg;
+    struct fh_token_rec r;
+    return unpack_token(k, v, &r) == 0 ? w->fn(&r, w->arg) : 0;
+}
+
 int fh_tokens_each(struct fh_store *st, fh_token_fn fn, void *arg)
 {
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    int err = fh_lmdb_read_cursor(st, DB_TOKENS, &txn, &cur);
-    if (err)
-        return err;
-    MDB_val k, v;
-    int rc;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !err;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        struct fh_token_rec r;
-        if (unpack_token(&k, &v, &r) == 0)
-            err = fn(&r, arg);
-    }
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
-    return err;
+    struct token_walk w = {fn, arg};
+    int stopped = 0, err = fh_lmdb_each(st, DB_TOKENS, visit_token, &w, &stopped);
+    return err ? err : stopped;
 }
 
 const char *fh_redeem_name(enum fh_redeem r)

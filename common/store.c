@@ -398,25 +398,6 @@ uint64_t fh_store_parent_ack_us(struct fh_store *st)
     return v;
 }
 
-/* Walk a database whose keys are strings or report keys, calling visit for each entry. */
-static int each(struct fh_store *st, int db,
-                int (*visit)(const MDB_val *k, const MDB_val *v, void *arg), void *arg)
-{
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    int rc = fh_lmdb_read_cursor(st, db, &txn, &cur);
-    if (rc)
-        return rc;
-    MDB_val k, v;
-    int stop = 0;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !stop;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-        stop = visit(&k, &v, arg);
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
-    return rc == 0 || rc == MDB_NOTFOUND ? 0 : fh_lmdb_err(rc, "walk");
-}
-
 struct report_walk {
     int kind;
     fh_report_fn fn;
@@ -476,17 +457,17 @@ static int visit_child(const MDB_val *k, const MDB_val *v, void *arg)
 int fh_store_each_report(struct fh_store *st, fh_report_fn fn, void *arg)
 {
     struct report_walk w = {.fn = fn, .arg = arg};
-    return each(st, DB_REPORTS, visit_report, &w);
+    return fh_lmdb_each(st, DB_REPORTS, visit_report, &w, NULL);
 }
 
 int fh_store_each_latest(struct fh_store *st, int kind, fh_report_fn fn, void *arg)
 {
     struct report_walk w = {.kind = kind, .fn = fn, .arg = arg};
-    return each(st, DB_LATEST, visit_latest, &w);
+    return fh_lmdb_each(st, DB_LATEST, visit_latest, &w, NULL);
 }
 
 int fh_store_each_child(struct fh_store *st, fh_child_fn fn, void *arg)
 {
     struct report_walk w = {.cfn = fn, .arg = arg};
-    return each(st, DB_CHILDREN, visit_child, &w);
+    return fh_lmdb_each(st, DB_CHILDREN, visit_child, &w, NULL);
 }

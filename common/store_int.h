@@ -52,6 +52,13 @@ int fh_lmdb_stat(struct fh_store *st, int db, MDB_stat *out);
 /* Begin a read transaction and open a cursor on db. Returns 0 or an FH_E* (logged). */
 int fh_lmdb_read_cursor(struct fh_store *st, int db, MDB_txn **txn, MDB_cursor **cur);
 
+/* Walk db in key order in a read transaction of its own, calling visit for each entry
+ * until it returns non-zero (that value into *stopped, which may be NULL; 0 when it went
+ * to the end). Returns 0 or an LMDB error as an FH_E*. */
+int fh_lmdb_each(struct fh_store *st, int db,
+                 int (*visit)(const MDB_val *k, const MDB_val *v, void *arg), void *arg,
+                 int *stopped);
+
 /* Put bytes under *next in a u64-keyed database and advance *next. */
 int fh_lmdb_append(MDB_txn *txn, MDB_dbi dbi, uint64_t *next, const void *bytes, size_t len);
 

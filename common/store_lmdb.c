@@ -119,6 +119,27 @@ int fh_lmdb_stat(struct fh_store *st, int db, MDB_stat *out)
     return rc;
 }
 
+int fh_lmdb_each(struct fh_store *st, int db,
+                 int (*visit)(const MDB_val *k, const MDB_val *v, void *arg), void *arg,
+                 int *stopped)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = fh_lmdb_read_cursor(st, db, &txn, &cur);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    int stop = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !stop;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        stop = visit(&k, &v, arg);
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    if (stopped)
+        *stopped = stop;
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : fh_lmdb_err(rc, "walk");
+}
+
 int fh_lmdb_read_cursor(struct fh_store *st, int db, MDB_txn **txn, MDB_cursor **cur)
 {
     int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
