@@ -34,7 +34,7 @@ static int find_dirs(void *user, const char *section, const char *name, const ch
     return 1;
 }
 
-static const char *when(json_int_t us, char *buf, size_t len)
+const char *fh_ctl_when(int64_t us, char *buf, size_t len)
 {
     if (us <= 0)
         return "never";
@@ -71,7 +71,7 @@ static void print_status(json_t *s)
     if (*parent && strcmp(parent, "-") != 0)
         if (jint(s, "parent_last_ack_us"))
             printf("parent    %s, last ack %s (%.1f s ago)\n", parent,
-                   when(jint(s, "parent_last_ack_us"), b1, sizeof b1),
+                   fh_ctl_when(jint(s, "parent_last_ack_us"), b1, sizeof b1),
                    jnum(s, "parent_last_ack_age_s"));
         else
             printf("parent    %s, no ack yet\n", parent);

@@ -53,6 +53,9 @@ int fh_ctl_request(const struct fh_ctl_opts *o, json_t *req, json_t **res);
  * (and revision) it made, "ok", or "refused: why" on stderr. Returns the exit code: 0,
  * 1 (no answer), 2 (refused). */
 int fh_ctl_request_print(const struct fh_ctl_opts *o, json_t *req);
+/* A time (UTC µs) for a person: "2026-11-25 09:30:00Z", "never" for 0 or less. Returns
+ * buf (or the static "never"). */
+const char *fh_ctl_when(int64_t us, char *buf, size_t len);
 /* Print a JSON document as fenghuo-ctl --json does (indented, ASCII, newline). */
 void fh_ctl_print_json(json_t *doc);
 

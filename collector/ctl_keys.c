@@ -48,17 +48,6 @@ static void config_key_dir(const struct fh_ctl_opts *o, char *dir)
         ini_parse(o->config, find_key_dir, dir);
 }
 
-static const char *when(uint64_t us, char *buf, size_t len)
-{
-    if (!us)
-        return "never";
-    time_t t = (time_t)(us / 1000000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
-    return buf;
-}
-
 static const char *role_name(uint32_t role)
 {
     return role == FH__ROLE__ROLE_COLLECTOR ? "collector" : "agent";
@@ -245,8 +234,8 @@ static int token_list(const struct fh_ctl_opts *o)
                    json_string_value(json_object_get(t, "role")),
                    json_string_value(json_object_get(t, "state")),
                    json_string_value(json_object_get(t, "path")),
-                   when((uint64_t)json_integer_value(json_object_get(t, "expires_us")), b1, 32),
-                   when((uint64_t)json_integer_value(json_object_get(t, "used_us")), b2, 32),
+                   fh_ctl_when(json_integer_value(json_object_get(t, "expires_us")), b1, 32),
+                   fh_ctl_when(json_integer_value(json_object_get(t, "used_us")), b2, 32),
                    json_string_value(json_object_get(t, "used_by")));
     }
     json_decref(arr);
@@ -350,8 +339,8 @@ static int cmd_peers(const struct fh_ctl_opts *o, int argc, char **argv)
                    json_string_value(json_object_get(p, "key")),
                    json_string_value(json_object_get(p, "role")),
                    json_string_value(json_object_get(p, "path")),
-                   when((uint64_t)json_integer_value(json_object_get(p, "registered_us")), b1, 32),
-                   when((uint64_t)json_integer_value(json_object_get(p, "last_seen_us")), b2, 32));
+                   fh_ctl_when(json_integer_value(json_object_get(p, "registered_us")), b1, 32),
+                   fh_ctl_when(json_integer_value(json_object_get(p, "last_seen_us")), b2, 32));
     }
     json_decref(arr);
     return err ? 1 : 0;
