@@ -1,7 +1,8 @@
 /* ctl_view.c - the JSON documents of fenghuo-ctl's commands (see ctl.h).
  *
  * A host is stale when its latest health is older than three of its own sampling
- * intervals (at least STALE_MIN_S): the interval travels in every Health report. */
+ * intervals, and at least 30 s (fh_rollup_stale, the rule rollups use too): the interval
+ * travels in every Health report. */
 #include "ctl.h"
 
 #include <stdlib.h>
@@ -13,8 +14,7 @@
 #include "path.h"
 #include "pbjson.h"
 #include "report.h"
-
-#define STALE_MIN_S 30
+#include "rollup.h"
 
 static json_t *meta_str(struct fh_store *st, const char *key)
 {
@@ -178,10 +178,7 @@ static int add_host(const char *origin, uint64_t seq, const void *bytes, size_t 
     const Fh__Health *h = (const Fh__Health *)body;
     char unit[FH_PATH_MAX];
     fh_path_parent(origin, unit, sizeof unit);
-    uint64_t stale_after_s = 3u * (h->interval_s ? h->interval_s : 10u);
-    if (stale_after_s < STALE_MIN_S)
-        stale_after_s = STALE_MIN_S;
-    bool stale = w->now > env->time_us && w->now - env->time_us > stale_after_s * 1000000u;
+    bool stale = fh_rollup_stale(env->time_us, h->interval_s, w->now);
     double mem_used = h->mem_total_kb && h->mem_available_kb <= h->mem_total_kb
                           ? 100.0 * (double)(h->mem_total_kb - h->mem_available_kb) /
                                 (double)h->mem_total_kb
